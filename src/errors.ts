@@ -1,0 +1,103 @@
+// One error hierarchy for the whole tool. Every error says what went wrong, where, and how to fix it.
+// Commands map `exit` to the process exit code; `--json` prints `toJSON()`.
+
+export interface Diagnostic {
+  file: string
+  line: number // 1-based; 0 when the problem has no position (missing file)
+  col: number // 1-based
+  message: string
+  path?: string // JSON pointer into the cluster file, e.g. /nodes/1/podCIDR
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return d.line > 0 ? `${d.file}:${d.line}:${d.col}: ${d.message}` : `${d.file}: ${d.message}`
+}
+
+export class NetprovError extends Error {
+  readonly code: string = 'NETPROV_ERROR'
+  readonly exit: number = 1
+  readonly suggestions: string[]
+  constructor(message: string, suggestions: string[] = []) {
+    super(message)
+    this.name = new.target.name
+    this.suggestions = suggestions
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {error: this.name, code: this.code, message: this.message, suggestions: this.suggestions}
+  }
+}
+
+/** The cluster file is wrong. Carries every problem found, each with file:line:col. */
+export class ConfigError extends NetprovError {
+  override readonly code = 'CONFIG_INVALID'
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'))
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {...super.toJSON(), diagnostics: this.diagnostics}
+  }
+}
+
+/** Bad command-line usage (conflicting flags, unknown node name...). */
+export class UsageError extends NetprovError {
+  override readonly code = 'USAGE'
+}
+
+/** A node could not be reached or authenticated. */
+export class ConnectError extends NetprovError {
+  override readonly code = 'CONNECT_FAILED'
+  constructor(readonly node: string, readonly cause_: string, suggestions: string[] = []) {
+    super(`node ${node}: cannot connect: ${cause_}`, suggestions)
+  }
+}
+
+/** Facts read from a node could not be understood. */
+export class FactError extends NetprovError {
+  override readonly code = 'FACT_UNPARSEABLE'
+  constructor(readonly node: string, readonly fact: string, detail: string) {
+    super(`node ${node}: cannot read ${fact}: ${detail}`, ['run with --debug to see the raw output, and report it'])
+  }
+}
+
+/** A step failed while changing a node. */
+export class ApplyError extends NetprovError {
+  override readonly code = 'APPLY_FAILED'
+  constructor(readonly node: string, readonly step: string, readonly stderr: string, suggestions: string[] = []) {
+    super(`node ${node}: ${step} failed: ${stderr.trim() || 'no output'}`, suggestions)
+  }
+}
+
+/** A saved plan no longer matches a node's state. */
+export class StalePlanError extends NetprovError {
+  override readonly code = 'PLAN_STALE'
+  constructor(readonly nodes: string[]) {
+    super(`stale plan: the state of ${nodes.join(', ')} changed since the plan was made; nothing was changed`, [
+      'run `netprov plan --out PLANFILE` again and review the new plan',
+    ])
+  }
+}
+
+/** Another netprov holds the node's lock. */
+export class LockedError extends NetprovError {
+  override readonly code = 'NODE_LOCKED'
+  constructor(readonly node: string, readonly holder: string) {
+    super(`node ${node}: locked by another netprov run (${holder})`, [
+      'wait for the other run to finish, then try again',
+    ])
+  }
+}
+
+/** A lab operation failed (not root, missing packages, subnet clash...). */
+export class LabError extends NetprovError {
+  override readonly code = 'LAB_FAILED'
+}
+
+/** A netprov bug: something that must not happen did. */
+export class BugError extends NetprovError {
+  override readonly code = 'BUG'
+  constructor(message: string) {
+    super(`internal error: ${message}`, ['this is a netprov bug: please report it with the command you ran'])
+  }
+}
