@@ -14,10 +14,20 @@ export abstract class NetprovCommand extends Command {
     helpValue: 'FILE',
   })
 
+  /** True under --json, for commands that print their own JSON (their exit codes are not just 0/1). */
+  protected wantsJson(): boolean {
+    return this.argv.includes('--json')
+  }
+
+  /** One JSON document on stdout. */
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (!(err instanceof NetprovError)) return super.catch(err)
-    if (this.jsonEnabled()) {
-      process.stdout.write(JSON.stringify({ok: false, ...err.toJSON()}, null, 2) + '\n')
+    if (this.wantsJson()) {
+      this.printJson({ok: false, ...err.toJSON()})
     } else {
       process.stderr.write(`Error: ${err.message}\n`)
       for (const s of err.suggestions) process.stderr.write(`  Try: ${s}\n`)

@@ -1,0 +1,54 @@
+import {createHash} from 'node:crypto'
+import type {Cluster, NodeSpec} from '../config/types.js'
+import type {NodeFacts} from '../facts/types.js'
+import type {AnyResource, Context, LocalFacts} from '../resources/resource.js'
+import type {Action, Change, Finding, NodePlan, Summary} from './types.js'
+
+/**
+ * The pure core: (cluster, node, facts) -> the node's changes and findings. No I/O.
+ * Per kind: deletes, then updates, then creates; kinds in the order of `resources`.
+ */
+export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, local: LocalFacts, resources: readonly AnyResource[]): NodePlan {
+  const ctx: Context = {cluster, node, facts, local}
+  const changes: Change[] = []
+  const findings: Finding[] = []
+  const seen: unknown[] = [] // what the plan was made from: the digest covers only this
+  for (const r of resources) {
+    const actual = r.actual(ctx)
+    seen.push([r.kind, actual])
+    findings.push(...actual.findings)
+    const blocked = new Set(actual.findings.filter((f) => f.severity === 'error' && f.kind === r.kind).map((f) => f.id))
+    const want = new Map(r.desired(ctx).map((s) => [r.key(s), s]))
+    const have = new Map(actual.owned.map((s) => [r.key(s), s]))
+    const make = (action: Action, before: unknown, after: unknown): Change => ({
+      action,
+      kind: r.kind,
+      id: r.key(after ?? before),
+      before: before === null ? null : r.show ? r.show(before) : before,
+      after: after === null ? null : r.show ? r.show(after) : after,
+      ...(r.reason?.(action, before, after) ? {reason: r.reason(action, before, after)} : {}),
+      steps: r.steps(action, before, after, ctx),
+      undo: r.undo ? r.undo(action, before, after, ctx) : inverse(r, action, before, after, ctx),
+    })
+    for (const [k, h] of have) if (!want.has(k)) changes.push(make('delete', h, null))
+    for (const [k, w] of want) if (have.has(k) && !r.same(w, have.get(k))) changes.push(make('update', have.get(k), w))
+    for (const [k, w] of want) if (!have.has(k) && !blocked.has(k)) changes.push(make('create', null, w))
+  }
+  return {name: node.name, address: node.address, factsDigest: digest(seen), changes, findings}
+}
+
+function inverse(r: AnyResource, action: Action, before: unknown, after: unknown, ctx: Context) {
+  if (action === 'create') return r.steps('delete', after, null, ctx)
+  if (action === 'delete') return r.steps('create', null, before, ctx)
+  return r.steps('update', after, before, ctx)
+}
+
+export function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex')
+}
+
+export function summarize(nodes: readonly NodePlan[]): Summary {
+  const s: Summary = {create: 0, update: 0, delete: 0}
+  for (const n of nodes) for (const c of n.changes) s[c.action]++
+  return s
+}

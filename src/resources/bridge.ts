@@ -1,0 +1,42 @@
+import type {Resource} from './resource.js'
+
+// The pod bridge named in the cluster file is netprov's by definition (the spec says so).
+interface Bridge {
+  name: string
+  mtu: number
+  up: boolean
+}
+
+export const bridge: Resource<Bridge> = {
+  kind: 'bridge',
+  desired: ({cluster}) => [{name: cluster.bridge.name, mtu: cluster.bridge.mtu, up: true}],
+  actual({cluster, facts}) {
+    const link = facts.links.find((l) => l.name === cluster.bridge.name)
+    if (!link) return {owned: [], findings: []}
+    if (link.kind !== 'bridge') {
+      return {
+        owned: [],
+        findings: [{severity: 'error', kind: 'bridge', id: link.name, message: `${link.name} exists but is ${link.kind ? `a ${link.kind} device` : 'not a bridge'}`, fix: `remove it (ip link del ${link.name}) or choose another spec.bridge.name`}],
+      }
+    }
+    return {owned: [{name: link.name, mtu: link.mtu, up: link.up}], findings: []}
+  },
+  key: (b) => b.name,
+  same: (w, h) => w.mtu === h.mtu && w.up === h.up,
+  steps(action, _before, after) {
+    if (action === 'delete' || !after) return []
+    const set = {op: 'exec' as const, argv: ['ip', 'link', 'set', 'dev', after.name, 'mtu', String(after.mtu), 'up']}
+    if (action === 'update') return [set]
+    return [{op: 'exec', argv: ['ip', 'link', 'add', 'name', after.name, 'type', 'bridge'], tolerate: 'File exists'}, set]
+  },
+  // A bridge netprov created is deleted on rollback; one it only changed gets its old MTU and state back.
+  undo(action, before, after) {
+    if (action === 'create' && after) return [{op: 'exec', argv: ['ip', 'link', 'del', 'dev', after.name], tolerate: 'Cannot find device'}]
+    if (action === 'update' && before) return [{op: 'exec', argv: ['ip', 'link', 'set', 'dev', before.name, 'mtu', String(before.mtu), before.up ? 'up' : 'down']}]
+    return []
+  },
+  reason: (action, before, after) =>
+    action === 'update' && before && after
+      ? [before.mtu !== after.mtu ? `mtu ${before.mtu} -> ${after.mtu}` : '', before.up !== after.up ? 'down -> up' : ''].filter(Boolean).join(', ')
+      : undefined,
+}

@@ -1,0 +1,38 @@
+import {execa} from 'execa'
+import type {ExecOptions, ExecResult, Transport} from './transport.js'
+
+/** netprov running on the node itself: same commands, no SSH. */
+export class LocalTransport implements Transport {
+  roundTrips = 0
+  constructor(readonly node: string, private readonly prefix: readonly string[] = []) {}
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    this.roundTrips++
+    const [cmd, ...args] = [...this.prefix, ...argv]
+    const child = execa(cmd!, args, {
+      input: options.stdin,
+      timeout: options.timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      encoding: 'utf8',
+      lines: false,
+    })
+    if (options.onLine) streamLines(child.stdout!, options.onLine)
+    const r = await child
+    return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function streamLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buf = ''
+  stream.on('data', (chunk: Buffer | string) => {
+    buf += chunk.toString()
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i))
+      buf = buf.slice(i + 1)
+    }
+  })
+}

@@ -1,0 +1,23 @@
+// The only interface that touches a node. Commands are argument arrays, never shell text.
+
+export interface ExecOptions {
+  stdin?: string | Uint8Array
+  timeoutMs?: number
+  /** Called with each complete stdout line as it arrives (progress markers). */
+  onLine?: (line: string) => void
+}
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface Transport {
+  readonly node: string
+  /** Runs argv on the node (one round trip). Throws ConnectError when the node cannot be reached. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
+  /** Round trips made so far (for --debug stats and tests). */
+  readonly roundTrips: number
+  close(): Promise<void>
+}
