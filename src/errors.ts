@@ -101,3 +101,21 @@ export class BugError extends NetprovError {
     super(`internal error: ${message}`, ['this is a netprov bug: please report it with the command you ran'])
   }
 }
+
+/** After apply, a node still differs from the cluster file. */
+export class VerificationError extends NetprovError {
+  override readonly code = 'NOT_CONVERGED'
+  constructor(readonly node: string, readonly remaining: {kind: string; id: string; action: string; before: unknown; after: unknown}[]) {
+    super(
+      `node ${node}: still differs after apply: ` +
+        remaining.map((c) => `${c.kind} ${c.id} (${c.action}; wanted ${show(c.after)}, found ${show(c.before)})`).join('; '),
+      ['run `netprov plan --node ' + node + '` to see the difference; something on the node may be undoing netprov\'s changes'],
+    )
+  }
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing'
+  const s = typeof v === 'string' ? v : JSON.stringify(v)
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s
+}

@@ -4,10 +4,11 @@ import type {Transport} from '../transport/transport.js'
 import type {Fact} from './fact.js'
 import {gather} from './gather.js'
 import {addressesFact, linksFact, routes4Fact, routes6Fact} from './ip.js'
-import {sysctlFact, toolsFact} from './system.js'
+import {GENERATION_FILE} from '../resources/markers.js'
+import {fileFact, sysctlFact, toolsFact} from './system.js'
 import type {FileState, NodeFacts} from './types.js'
 
-const BASE: readonly Fact[] = [linksFact, addressesFact, routes4Fact, routes6Fact, sysctlFact, toolsFact]
+const BASE: readonly Fact[] = [linksFact, addressesFact, routes4Fact, routes6Fact, sysctlFact, toolsFact, fileFact(GENERATION_FILE)]
 
 /** The facts a node's plan needs: the base set plus what each resource kind asks for. */
 export function factsFor(cluster: Cluster, node: NodeSpec, resources: readonly AnyResource[]): Fact[] {

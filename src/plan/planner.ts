@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {Cluster, NodeSpec} from '../config/types.js'
 import type {NodeFacts} from '../facts/types.js'
+import {GENERATION_FILE} from '../resources/markers.js'
 import type {AnyResource, Context, LocalFacts} from '../resources/resource.js'
 import type {Action, Change, Finding, NodePlan, Summary} from './types.js'
 
@@ -34,7 +35,8 @@ export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, loc
     for (const [k, w] of want) if (have.has(k) && !r.same(w, have.get(k))) changes.push(make('update', have.get(k), w))
     for (const [k, w] of want) if (!have.has(k) && !blocked.has(k)) changes.push(make('create', null, w))
   }
-  return {name: node.name, address: node.address, factsDigest: digest(seen), changes, findings}
+  const generation = facts.files[GENERATION_FILE]?.trim() ?? null
+  return {name: node.name, address: node.address, factsDigest: digest(seen), generation, changes, findings}
 }
 
 function inverse(r: AnyResource, action: Action, before: unknown, after: unknown, ctx: Context) {

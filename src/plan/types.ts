@@ -43,6 +43,8 @@ export interface NodePlan {
   address: string
   /** sha256 of what this node's plan was made from: `apply PLANFILE` refuses when it changed. */
   factsDigest: string
+  /** The node's apply generation when it was read; apply refuses if another apply ran since. */
+  generation?: string | null
   changes: Change[]
   findings: Finding[]
   error?: NodeError

@@ -21,3 +21,9 @@ export function hasJsonMarker(content: string): boolean {
     return false
   }
 }
+
+// netprov's own state on a node: a lock (held for the length of an apply) and a generation
+// stamp rewritten by every apply, so an apply can tell that another one ran since it read the node.
+export const STATE_DIR = '/var/lib/netprov'
+export const LOCK_DIR = '/run/netprov'
+export const GENERATION_FILE = `${STATE_DIR}/generation`

@@ -1,0 +1,115 @@
+import {randomBytes} from 'node:crypto'
+import {hostname, userInfo} from 'node:os'
+import type {Cluster, NodeSpec} from '../config/types.js'
+import {ApplyError, LockedError, NetprovError, VerificationError} from '../errors.js'
+import {readNodeFacts} from '../facts/node.js'
+import {nodeError} from '../plan/make-plan.js'
+import {planNode} from '../plan/planner.js'
+import type {Change, NodeError, NodePlan} from '../plan/types.js'
+import type {AnyResource, LocalFacts} from '../resources/resource.js'
+import type {Transport} from '../transport/transport.js'
+import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
+
+export type NodeStatus = 'converged' | 'unchanged' | 'failed' | 'stale' | 'locked' | 'unreachable'
+
+export interface NodeResult {
+  name: string
+  status: NodeStatus
+  applied: number // changes completed (before any rollback)
+  rolledBack?: boolean
+  error?: NodeError
+  stats: {roundTrips: number; ms: number}
+}
+
+export interface ApplyNodeOptions {
+  cluster: Cluster
+  node: NodeSpec
+  plan: NodePlan
+  local: LocalFacts
+  resources: readonly AnyResource[]
+  transport: Transport
+  lockWaitSeconds: number
+  report: (message: string) => void
+  verifyTries?: number
+}
+
+export function holderInfo(): string {
+  return `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`
+}
+
+const describe = (c: Change) => `${c.action} ${c.kind} ${c.id}`
+
+/** One node: run its changes in one round trip, roll back on failure, then re-read and re-plan to prove it converged. */
+export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
+  const t0 = performance.now()
+  const result = (status: NodeStatus, extra: Partial<NodeResult> = {}): NodeResult => ({
+    name: o.node.name,
+    status,
+    applied: 0,
+    ...extra,
+    stats: {roundTrips: o.transport.roundTrips, ms: Math.round(performance.now() - t0)},
+  })
+  if (o.plan.error) return result('unreachable', {error: o.plan.error})
+  const changes = o.plan.changes
+  if (changes.length === 0) return result('unchanged')
+  try {
+    o.report(`applying ${changes.length} change${changes.length === 1 ? '' : 's'}`)
+    const program = buildProgram(
+      changes.map((c, index) => ({index, steps: c.steps})),
+      {holder: holderInfo(), expectedGeneration: o.plan.generation ?? null, newGeneration: randomBytes(8).toString('hex'), lockWaitSeconds: o.lockWaitSeconds},
+    )
+    const r = await o.transport.exec(bootstrapArgv(), {
+      stdin: program.archive,
+      timeoutMs: 600_000,
+      onLine: (line) => {
+        const m = /^@@NP begin (\d+)$/.exec(line)
+        if (m) o.report(`${Number(m[1]) + 1}/${changes.length} ${describe(changes[Number(m[1])]!)}`)
+      },
+    })
+    const outcome = parseOutcome(r.stdout)
+    if (outcome.locked) return result('locked', {error: nodeError(new LockedError(o.node.name, outcome.locked))})
+    if (outcome.stale !== undefined) {
+      return result('stale', {error: {code: 'PLAN_STALE', message: `node ${o.node.name}: another netprov apply changed it since it was read; nothing was changed`, suggestions: ['run the command again: it will plan from the node\'s new state']}})
+    }
+    if (!outcome.ok) {
+      const failed = outcome.failed === undefined ? undefined : changes[outcome.failed]
+      const err = new ApplyError(o.node.name, failed ? describe(failed) : 'apply program', r.stderr || r.stdout.slice(-500))
+      o.report(`failed: ${failed ? describe(failed) : 'apply program'}; rolling back`)
+      const rolledBack = await rollback(o, changes, outcome)
+      return result('failed', {applied: outcome.done.length, rolledBack, error: nodeError(err)})
+    }
+    o.report('verifying')
+    const remaining = await converged(o)
+    if (remaining.length) return result('failed', {applied: changes.length, error: nodeError(new VerificationError(o.node.name, remaining))})
+    return result('converged', {applied: changes.length})
+  } catch (e) {
+    return result(e instanceof NetprovError && e.code === 'CONNECT_FAILED' ? 'unreachable' : 'failed', {error: nodeError(e)})
+  } finally {
+    await o.transport.close()
+  }
+}
+
+async function rollback(o: ApplyNodeOptions, changes: readonly Change[], outcome: ReturnType<typeof parseOutcome>): Promise<boolean> {
+  const undo = rollbackSteps(changes, outcome)
+  if (undo.length === 0) return true
+  try {
+    const program = buildProgram(undo, {holder: holderInfo(), newGeneration: randomBytes(8).toString('hex'), lockWaitSeconds: o.lockWaitSeconds})
+    const r = await o.transport.exec(bootstrapArgv(), {stdin: program.archive, timeoutMs: 300_000})
+    return parseOutcome(r.stdout).ok
+  } catch {
+    return false
+  }
+}
+
+/** Re-read and re-plan until nothing is left (short retries for the kernel to settle). */
+async function converged(o: ApplyNodeOptions): Promise<Change[]> {
+  const tries = o.verifyTries ?? 3
+  let remaining: Change[] = []
+  for (let i = 0; i < tries; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 1000))
+    const facts = await readNodeFacts(o.transport, o.cluster, o.node, o.resources)
+    remaining = planNode(o.cluster, o.node, facts, o.local, o.resources).changes
+    if (remaining.length === 0) break
+  }
+  return remaining
+}

@@ -1,0 +1,81 @@
+import {Args, Flags} from '@oclif/core'
+import {createInterface} from 'node:readline/promises'
+import {applyPlan, refreshSavedPlan} from '../apply/apply.js'
+import {NetprovCommand} from '../base-command.js'
+import {loadCluster} from '../config/index.js'
+import {UsageError} from '../errors.js'
+import {makePlan} from '../plan/make-plan.js'
+import {isPlanFile, readPlanFile} from '../plan/planfile.js'
+import {renderApplyResult} from '../render/apply-human.js'
+import {renderPlan} from '../render/plan-human.js'
+
+export default class Apply extends NetprovCommand {
+  static override enableJsonFlag = false
+  static override summary = 'Make the changes: converge every node to the cluster file, or apply a saved plan exactly.'
+  static override description = `Plans (or loads PLANFILE), shows the plan, asks for confirmation on a terminal, then changes each
+node in one SSH round trip: its steps in dependency order, under a lock on the node, files written
+atomically, plugin binaries sent only when their sha256 differs. Nodes run in parallel (spec.ssh.concurrency).
+
+A node whose step fails is rolled back to the state it was planned from (files, addresses, routes, bridge);
+the other nodes still finish. After applying, each node is read again and must show no changes.
+
+A saved plan (from \`netprov plan --out\`) is applied only if no node changed since it was made; otherwise
+nothing is changed anywhere ("stale plan").
+
+Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 otherwise.`
+  static override examples = [
+    '<%= config.bin %> apply -f cluster.yaml',
+    '<%= config.bin %> apply -f cluster.yaml --yes --json   # unattended',
+    '<%= config.bin %> apply tonight.plan --yes',
+    '<%= config.bin %> apply --node node3 --yes',
+  ]
+
+  static override args = {
+    planfile: Args.string({description: 'A plan saved with `netprov plan --out` (instead of -f).', required: false}),
+  }
+
+  static override flags = {
+    file: NetprovCommand.fileFlag,
+    node: Flags.string({summary: 'Only apply to this node (repeatable).', multiple: true, helpValue: 'NAME'}),
+    yes: Flags.boolean({char: 'y', summary: 'Apply without asking (required without a terminal).'}),
+    json: Flags.boolean({summary: 'Print the plan and the result as one JSON object.'}),
+    'lock-timeout': Flags.integer({summary: "Seconds to wait for another run's lock on a node.", default: 0, min: 0, max: 3600}),
+    debug: Flags.boolean({summary: 'Show SSH round trips and time per node.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Apply)
+    const fileGiven = this.argv.some((a) => a === '-f' || a.startsWith('--file') || a.startsWith('-f'))
+    if (args.planfile && fileGiven) throw new UsageError('give either -f FILE or a PLANFILE, not both')
+    if (args.planfile && !isPlanFile(args.planfile)) {
+      throw new UsageError(`${args.planfile} is not a plan file`, [`to apply a cluster file, use: netprov apply -f ${args.planfile}`])
+    }
+    const saved = args.planfile ? readPlanFile(args.planfile) : undefined
+    const cluster = loadCluster(saved ? saved.clusterFile : flags.file)
+    const plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
+    if (!flags.json) this.log(renderPlan(plan, {debug: flags.debug}))
+    const pending = plan.summary.create + plan.summary.update + plan.summary.delete
+    const planErrors = plan.nodes.some((n) => n.error)
+    if (pending === 0) {
+      if (flags.json) this.printJson({ok: !planErrors, plan, nodes: [], summary: plan.summary})
+      if (planErrors) this.exit(1)
+      return
+    }
+    if (!flags.yes) await this.confirm(plan.nodes.filter((n) => n.changes.length).length)
+    const interactive = Boolean(process.stdout.isTTY) && !flags.json && !process.env.CI
+    const result = await applyPlan(cluster, plan, {lockWaitSeconds: flags['lock-timeout'], progress: flags.json ? 'none' : interactive ? 'tty' : 'lines'})
+    if (flags.json) this.printJson({ok: result.ok, plan, nodes: result.nodes, summary: result.summary})
+    else this.log('\n' + renderApplyResult(result))
+    if (!result.ok) this.exit(1)
+  }
+
+  private async confirm(nodes: number): Promise<void> {
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new UsageError('refusing to apply without --yes: there is no terminal to confirm on', ['review the plan (netprov plan), then run apply with --yes'])
+    }
+    const rl = createInterface({input: process.stdin, output: process.stderr})
+    const answer = await rl.question(`\nApply these changes to ${nodes} node(s)? Only 'yes' is accepted: `)
+    rl.close()
+    if (answer.trim() !== 'yes') throw new UsageError('apply cancelled: nothing was changed')
+  }
+}
