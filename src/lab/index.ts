@@ -1,0 +1,11 @@
+// The lab's programmatic API (the commands in src/commands/lab and test/helpers/lab.ts use it).
+export {labUp, type Lab, type LabUpOptions} from './up.js'
+export {labDown, type LabDownResult} from './down.js'
+export {labStatus, type LabStatus, type NodeStatus} from './status.js'
+export {listLabs, labDirOf} from './registry.js'
+export {readState, type LabNode, type LabState} from './state.js'
+export {sshArgv} from './ssh-files.js'
+export {LabProblem, type LabProblemReason} from './errors.js'
+export {DEFAULT_LAB_NAME, LAB_ROOT, defaultLabDir} from './names.js'
+export {DEFAULT_SUBNET, AUTO_POOL} from './subnet.js'
+export {PRIVATE_DIRS} from './node-fs.js'

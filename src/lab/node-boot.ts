@@ -1,0 +1,96 @@
+// Starting a node's sshd inside the node: its network namespace (ip netns exec, which also mounts the
+// node's own /sys), then a private mount namespace and UTS namespace (unshare), where the node's private
+// dirs are bind-mounted and its hostname set, then exec sshd. One process all the way: the pid we spawn
+// is sshd's, and every SSH session it forks lives in the node's net, mount and UTS namespaces.
+import {spawn} from 'node:child_process'
+import {openSync, closeSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import net from 'node:net'
+import {LabProblem} from './errors.js'
+
+// Constant text: everything variable comes in as positional parameters, never spliced into the script.
+// $1 hostname, $2 sshd config, $3 sshd log, then pairs of (source, target) to bind-mount.
+export const BOOT_SCRIPT = `set -eu
+name=$1 cfg=$2 log=$3
+shift 3
+# Drop this namespace's copies of nsfs mounts (other labs' /run/netns/*): they would keep those
+# network namespaces alive after their owners delete them.
+grep ' - nsfs ' /proc/self/mountinfo | cut -d' ' -f5 | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+while [ $# -ge 2 ]; do
+  mount --bind "$1" "$2"
+  shift 2
+done
+hostname "$name"
+exec /usr/sbin/sshd -D -f "$cfg" -E "$log"
+`
+
+export interface BootSpec {
+  netns: string
+  hostname: string
+  sshdConfig: string
+  sshdLog: string
+  bootLog: string // the script's own output (mount errors ...)
+  mounts: [string, string][]
+  tools: {ip: string; unshare: string}
+}
+
+/** Spawns the node's sshd, detached (own session, survives this process). Returns its pid. */
+export function spawnNode(b: BootSpec): {pid: number; exited: () => number | null | undefined} {
+  const fd = openSync(b.bootLog, 'a')
+  let exitCode: number | null | undefined
+  try {
+    const child = spawn(
+      b.tools.ip,
+      ['netns', 'exec', b.netns, b.tools.unshare, '--mount', '--uts', '--propagation', 'private',
+        'sh', '-c', BOOT_SCRIPT, 'netprov-lab-node', b.hostname, b.sshdConfig, b.sshdLog, ...b.mounts.flat()],
+      {detached: true, stdio: ['ignore', fd, fd], env: {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8'}},
+    )
+    child.on('error', () => (exitCode = 127))
+    child.on('exit', (code, sig) => (exitCode = code ?? (sig ? 128 : null)))
+    child.unref()
+    if (!child.pid) throw new LabProblem('node-failed', `could not start ${b.tools.ip} for ${b.netns}`)
+    return {pid: child.pid, exited: () => exitCode}
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** True when something answers on address:port with an SSH banner within timeoutMs. */
+export function sshAnswers(address: string, timeoutMs = 1000, port = 22): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({host: address, port})
+    let buf = ''
+    const done = (ok: boolean) => {
+      sock.destroy()
+      clearTimeout(timer)
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), timeoutMs)
+    sock.on('data', (d) => {
+      buf += d.toString('latin1')
+      if (buf.length >= 4) done(buf.startsWith('SSH-'))
+    })
+    sock.on('error', () => done(false))
+    sock.on('close', () => done(false))
+  })
+}
+
+/** Waits until the node's sshd answers; a LabProblem with the node's logs when it dies or times out. */
+export async function waitForSsh(node: string, address: string, b: BootSpec, started: ReturnType<typeof spawnNode>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (started.exited() !== undefined) throw await nodeFailure(node, `its sshd exited (code ${started.exited()})`, b)
+    if (await sshAnswers(address, 500)) return
+    if (Date.now() > deadline) throw await nodeFailure(node, `its sshd did not answer on ${address}:22 within ${timeoutMs / 1000}s`, b)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+async function nodeFailure(node: string, what: string, b: BootSpec): Promise<LabProblem> {
+  const tail = async (f: string) => (await readFile(f, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n    ')
+  const logs = [await tail(b.bootLog), await tail(b.sshdLog)].filter(Boolean).join('\n    ')
+  return new LabProblem('node-failed', `node ${node}: ${what}${logs ? `:\n    ${logs}` : ''}`, [
+    `see ${b.bootLog} and ${b.sshdLog}`,
+    `check the config with: ip netns exec ${b.netns} /usr/sbin/sshd -t -f ${b.sshdConfig}`,
+  ])
+}
