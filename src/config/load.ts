@@ -1,0 +1,81 @@
+// Reads the cluster file and parses it as YAML, turning every way this can fail (missing file, YAML
+// syntax, duplicate keys, empty file, a top level that is not a mapping) into positioned diagnostics.
+import {readFileSync} from 'node:fs'
+import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLError} from 'yaml'
+import {Diagnostics} from './diagnostics.js'
+import {Locator} from './locate.js'
+
+export interface Parsed {
+  doc: Document
+  locator: Locator
+  data: unknown // plain JS value of the document
+}
+
+/** The file's text, or undefined after a diagnostic (line 0: there is no position to point at). */
+export function readClusterText(file: string, diags: Diagnostics): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'no such file (give the cluster file with -f FILE; the default is ./netprov.yaml)'
+        : code === 'EISDIR'
+          ? 'is a directory, not a cluster file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message
+    diags.raw(0, 0, `cannot read the cluster file: ${why}`)
+    return undefined
+  }
+}
+
+/** Parses YAML text. Returns undefined (after adding diagnostics to `diags`) when it is unusable. */
+export function parseYaml(text: string, diags: Diagnostics): Parsed | undefined {
+  const lines = new LineCounter() // one per parse: positions are offsets into this text only
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: true, uniqueKeys: true})
+  const problems = [...doc.errors, ...doc.warnings]
+  if (problems.length > 0) {
+    for (const e of problems) {
+      const pos = e.linePos?.[0] ?? {line: 1, col: 1}
+      diags.raw(pos.line, pos.col, yamlMessage(e, text))
+    }
+    return undefined
+  }
+  const top = doc.contents
+  if (top === null || (isScalar(top) && top.value === null)) {
+    diags.raw(1, 1, 'the file is empty; expected a Cluster (apiVersion: netprov.io/v1alpha1, kind: Cluster, metadata, spec, nodes)')
+    return undefined
+  }
+  const locator = new Locator(doc, lines)
+  if (!isMap(top)) {
+    const {line, col} = locator.position([])
+    const what = isSeq(top) ? 'a list' : 'a single value'
+    diags.raw(line, col, `the top level must be a mapping with apiVersion, kind, metadata, spec and nodes, not ${what}`)
+    return undefined
+  }
+  try {
+    return {doc, locator, data: doc.toJS({maxAliasCount: 100})}
+  } catch (err) {
+    // e.g. an alias to an anchor that does not exist, or an alias bomb
+    diags.raw(1, 1, `cannot read the YAML: ${(err as Error).message}`)
+    return undefined
+  }
+}
+
+function yamlMessage(e: YAMLError, text: string): string {
+  // yaml's messages end with " at line L, column C:" and a source excerpt; the position is ours to print.
+  const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+  switch (e.code) {
+    case 'DUPLICATE_KEY': {
+      const key = /^[^\s:#]+|^"[^"]*"|^'[^']*'/.exec(text.slice(e.pos[0]))?.[0]
+      return key ? `duplicate key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}: each key may appear only once in a mapping` : 'duplicate key: each key may appear only once in a mapping'
+    }
+    case 'MULTIPLE_DOCS':
+      return 'the file holds more than one YAML document; netprov reads one cluster per file'
+    case 'TAG_RESOLVE_FAILED':
+      return `YAML: ${first} (netprov uses plain YAML: no custom tags)`
+    default:
+      return `YAML syntax error: ${first}`
+  }
+}
