@@ -1,6 +1,8 @@
 // The normalised cluster: what `loadCluster` returns after parsing, schema and semantic checks,
 // defaults, CIDR allocation and path resolution. Everything downstream reads only this.
 
+import type {Diagnostic} from '../errors.js'
+
 export type Role = 'control-plane' | 'worker'
 export type Protocol = 'tcp' | 'udp'
 
@@ -18,7 +20,10 @@ export interface SshSettings {
 
 export interface NodeSpec {
   name: string
-  address: string // node IP (IPv4 or IPv6, no prefix)
+  address: string // node IP (IPv4 or IPv6, no prefix); the first one written when the file gives two
+  // Every node IP, canonical, IPv4 first (dual-stack host-gw needs one per family). Optional only so that
+  // hand-built test clusters keep compiling: loadCluster always sets it.
+  addresses?: string[]
   role: Role
   podCIDRs: string[] // canonical, one per family, IPv4 first (same order as Cluster.podCIDRs)
   podCIDRAllocated: boolean // true when netprov chose it
@@ -55,4 +60,6 @@ export interface Cluster {
   containerRuntime: {type: 'containerd' | 'none'; configFile: string}
   firewall: {backend: 'nftables' | 'iptables' | 'none'; extraPorts: PortRule[]}
   nodes: NodeSpec[]
+  // Problems that do not make the file invalid (file:line:col like errors); loadCluster always sets it.
+  warnings?: Diagnostic[]
 }
