@@ -13,7 +13,9 @@ const ip = (cidr: string) => (familyOf(cidr) === 6 ? ['ip', '-6'] : ['ip'])
 
 export const bridgeAddress: Resource<BridgeAddress> = {
   kind: 'bridge-address',
-  desired: ({cluster, node}) => node.gateways.map((cidr) => ({cidr, dev: cluster.bridge.name})),
+  // Nothing goes onto a device that holds the bridge's name but is not a bridge (the bridge kind reports it).
+  desired: ({cluster, node, facts}) =>
+    facts.links.some((l) => l.name === cluster.bridge.name && l.kind !== 'bridge') ? [] : node.gateways.map((cidr) => ({cidr, dev: cluster.bridge.name})),
   actual({cluster, node, facts}) {
     const dev = cluster.bridge.name
     const owned = facts.addresses.filter((a) => a.dev === dev && a.scope !== 'link').map((a) => ({cidr: a.cidr, dev}))
