@@ -42,7 +42,7 @@ export function renderPlan(plan: Plan, opts: {debug?: boolean} = {}): string {
   const out: string[] = []
   const actions = (['create', 'update', 'delete'] as Action[]).filter((a) => plan.nodes.some((n) => n.changes.some((c) => c.action === a)))
   if (actions.length) {
-    out.push('netprov will make these changes (symbols:', ...actions.map((a) => `  ${COLOR[a](SYMBOL[a])} ${LEGEND[a]}`), ')', '')
+    out.push(`netprov will make these changes (${actions.map((a) => `${COLOR[a](SYMBOL[a])} ${LEGEND[a]}`).join(', ')}):`, '')
     for (const n of plan.nodes.filter((x) => x.changes.length)) {
       out.push(`  ${dim('#')} ${bold(n.name)} (${n.address}): ${n.changes.length} change${n.changes.length === 1 ? '' : 's'}`)
       for (const c of n.changes) out.push(...describe(c).map((l) => `    ${l}`))

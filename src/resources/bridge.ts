@@ -35,6 +35,7 @@ export const bridge: Resource<Bridge> = {
     if (action === 'update' && before) return [{op: 'exec', argv: ['ip', 'link', 'set', 'dev', before.name, 'mtu', String(before.mtu), before.up ? 'up' : 'down']}]
     return []
   },
+  show: (b) => `mtu ${b.mtu}, ${b.up ? 'up' : 'down'}`,
   reason: (action, before, after) =>
     action === 'update' && before && after
       ? [before.mtu !== after.mtu ? `mtu ${before.mtu} -> ${after.mtu}` : '', before.up !== after.up ? 'down -> up' : ''].filter(Boolean).join(', ')

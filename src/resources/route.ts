@@ -1,4 +1,5 @@
 import {familyOf, overlaps} from '../net/cidr.js'
+import type {NodeSpec} from '../config/types.js'
 import type {Finding} from '../plan/types.js'
 import {ROUTE_PROTO} from './markers.js'
 import type {Resource} from './resource.js'
@@ -13,13 +14,19 @@ interface PodRoute {
 
 const ip = (cidr: string) => (familyOf(cidr) === 6 ? ['ip', '-6'] : ['ip', '-4'])
 
+/** The node's address of a family: the next hop for its pod CIDR of that family (Linux cannot route IPv6 via IPv4). */
+const nextHop = (n: NodeSpec, cidr: string) => (n.addresses ?? [n.address]).find((a) => familyOf(a) === familyOf(cidr))
+
 export const route: Resource<PodRoute> = {
   kind: 'route',
   desired({cluster, node}) {
     if (cluster.routing !== 'host-gw') return []
     return cluster.nodes
       .filter((n) => n.name !== node.name)
-      .flatMap((n) => n.podCIDRs.filter((c) => familyOf(c) === familyOf(n.address)).map((dst) => ({dst, via: n.address})))
+      .flatMap((n) => n.podCIDRs.flatMap((dst) => {
+        const via = nextHop(n, dst)
+        return via ? [{dst, via}] : []
+      }))
   },
   actual({cluster, node, facts}) {
     const owned = facts.routes.filter((r) => r.protocol === ROUTE_PROTO).map((r) => ({dst: r.dst, via: r.via ?? ''}))
@@ -41,8 +48,8 @@ export const route: Resource<PodRoute> = {
     if (cluster.routing === 'host-gw') {
       for (const n of cluster.nodes) {
         if (n.name === node.name) continue
-        for (const c of n.podCIDRs.filter((p) => familyOf(p) !== familyOf(n.address))) {
-          findings.push({severity: 'warning', kind: 'route', id: c, message: `no route to ${n.name}'s ${c}: its address ${n.address} is not IPv${familyOf(c)}`, fix: 'give that node an address of the same family'})
+        for (const c of n.podCIDRs.filter((p) => !nextHop(n, p))) {
+          findings.push({severity: 'warning', kind: 'route', id: c, message: `no route to ${n.name}'s ${c}: the node has no IPv${familyOf(c)} address to route it via`, fix: `give ${n.name} an IPv${familyOf(c)} address too (nodes[].address: [IPv4, IPv6])`})
         }
       }
     }
@@ -59,7 +66,7 @@ export const route: Resource<PodRoute> = {
     }
     return []
   },
-  show: (r) => `${r.dst} via ${r.via}`,
+  show: (r) => `via ${r.via}`,
   reason: (action, before, after) =>
     action === 'update' && before && after ? `next hop ${before.via} -> ${after.via}` : action === 'delete' ? 'no node has this pod CIDR any more' : undefined,
 }
