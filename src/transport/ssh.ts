@@ -1,4 +1,5 @@
 import {execa} from 'execa'
+import {createHash} from 'node:crypto'
 import {existsSync, lstatSync, mkdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -32,7 +33,10 @@ export class SshTransport implements Transport {
       '-l', s.user,
     ]
     if (persist !== 'no') {
-      args.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${join(this.controlDir, '%C')}`, '-o', `ControlPersist=${persist}`)
+      // %C alone keys on user, host and port: a run with another known_hosts file or key must not
+      // ride on a master connection that was verified under other settings.
+      const settings = createHash('sha256').update(JSON.stringify([s.knownHostsFile, s.strictHostKeyChecking, s.identityFile, s.become])).digest('hex').slice(0, 12)
+      args.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${join(this.controlDir, `${settings}-%C`)}`, '-o', `ControlPersist=${persist}`)
     }
     // A missing default key is not an error: the agent or ~/.ssh/config may provide one.
     if (existsSync(s.identityFile)) args.push('-i', s.identityFile)
