@@ -1,0 +1,151 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {Plan} from '../../src/plan/types.js'
+import {type TestLab, startLab} from '../helpers/lab.js'
+import {type TestPod, ping, startPod, stopPod} from '../helpers/pods.js'
+import {netprov, netprovJson} from './cli.js'
+
+// `netprov apply` on real nodes, with the real CNI plugins from /usr/lib/cni. Tests run in order and
+// share one lab: each starts from the state the previous one left.
+let lab: TestLab
+beforeAll(async () => {
+  lab = await startLab({nodes: 3})
+})
+afterAll(async () => {
+  await lab?.stop()
+})
+
+const onNode = async (node: string, argv: string[]) => (await lab.exec(node, argv)).stdout
+const ownRoutes = async (node: string) =>
+  (JSON.parse(await onNode(node, ['ip', '-j', 'route', 'show', 'proto', '147'])) as {dst: string}[]).map((r) => r.dst).sort()
+const planJson = async (file = lab.clusterFile) => netprovJson<Plan>(['plan', '-f', file, '--detailed-exitcode'])
+const apply = (...args: string[]) => netprov(['apply', '-f', lab.clusterFile, '--yes', ...args])
+
+describe('apply on a real lab', () => {
+  it('refuses without --yes when there is no terminal, and changes nothing', async () => {
+    const r = await netprov(['apply', '-f', lab.clusterFile])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/refusing to apply without --yes/)
+    expect(await onNode('node1', ['ip', 'link', 'show', 'v-net-0']).catch(() => '')).toBe('')
+  })
+
+  it('converges fresh nodes; right after, plan --detailed-exitcode exits 0', async () => {
+    const r = await apply()
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/Apply complete: 3 node\(s\) converged/)
+    expect(r.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] node1: applying 12 changes$/m) // plain timestamped progress without a terminal
+    expect((await planJson()).exitCode).toBe(0)
+    // what is really on the nodes
+    expect(await onNode('node1', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'v-net-0'])).toContain('10.244.1.1/24')
+    expect(await ownRoutes('node1')).toEqual([lab.node('node2').podCIDR, lab.node('node3').podCIDR].sort())
+    expect((await onNode('node2', ['cat', '/proc/sys/net/ipv4/ip_forward'])).trim()).toBe('1')
+    expect(await onNode('node3', ['sha256sum', '/opt/cni/bin/bridge'])).toContain((await import('../../src/facts/local.js')).sha256File('/usr/lib/cni/bridge'))
+  })
+
+  it('pods get addresses from the installed conflist and reach each other across nodes and on the same node', async () => {
+    const pods: TestPod[] = []
+    try {
+      pods.push(await startPod(lab, 'node1', 'pa'), await startPod(lab, 'node1', 'pb'), await startPod(lab, 'node2', 'pc'))
+      expect(pods.map((p) => p.ip)).toEqual(['10.244.1.2', '10.244.1.3', '10.244.2.2'])
+      expect(await ping(lab, pods[0]!, pods[2]!.ip)).toBe(true) // node1 -> node2
+      expect(await ping(lab, pods[2]!, pods[0]!.ip)).toBe(true) // node2 -> node1
+      expect(await ping(lab, pods[0]!, pods[1]!.ip)).toBe(true) // same node
+      // and the test can fail: a pod CIDR nobody has is not reachable
+      expect(await ping(lab, pods[0]!, '10.244.3.77')).toBe(false)
+    } finally {
+      for (const p of pods) await stopPod(lab, p)
+    }
+  })
+
+  it('a second apply changes nothing: no program runs, no file is rewritten', async () => {
+    const stamp = () => onNode('node1', ['stat', '-c', '%n %Y %i', '/var/lib/netprov/generation', '/etc/cni/net.d/10-netprov.conflist', '/etc/sysctl.d/99-netprov.conf', '/opt/cni/bin/bridge'])
+    const before = await stamp()
+    const gen = await onNode('node1', ['cat', '/var/lib/netprov/generation'])
+    await new Promise((r) => setTimeout(r, 1100)) // mtimes have 1 s resolution
+    const {exitCode, json} = await netprovJson<{summary: Plan['summary']; nodes: unknown[]}>(['apply', '-f', lab.clusterFile, '--yes'])
+    expect(exitCode).toBe(0)
+    expect(json.summary).toEqual({create: 0, update: 0, delete: 0})
+    expect(await stamp()).toBe(before)
+    expect(await onNode('node1', ['cat', '/var/lib/netprov/generation'])).toBe(gen)
+  })
+
+  it('drift (route deleted, stale bridge address, binary removed, conflist edited) shows as exactly that, and apply repairs it', async () => {
+    await lab.exec('node1', ['ip', 'route', 'del', lab.node('node3').podCIDR])
+    await lab.exec('node2', ['ip', 'addr', 'add', '10.244.99.1/24', 'dev', 'v-net-0'])
+    await lab.exec('node3', ['rm', '/opt/cni/bin/portmap'])
+    await lab.exec('node3', ['sed', '-i', 's/"hairpinMode": true/"hairpinMode": false/', '/etc/cni/net.d/10-netprov.conflist'])
+    const {exitCode, json} = await planJson()
+    expect(exitCode).toBe(2)
+    const got = json.nodes.flatMap((n) => n.changes.map((c) => `${n.name} ${c.action} ${c.kind} ${c.id}`))
+    expect(got).toEqual([
+      `node1 create route ${lab.node('node3').podCIDR}`,
+      'node2 delete bridge-address 10.244.99.1/24',
+      'node3 create cni-binary /opt/cni/bin/portmap',
+      'node3 update cni-config /etc/cni/net.d/10-netprov.conflist',
+    ])
+    expect((await apply()).exitCode).toBe(0)
+    expect((await planJson()).exitCode).toBe(0)
+    expect(await onNode('node2', ['ip', '-o', 'addr', 'show', 'dev', 'v-net-0'])).not.toContain('10.244.99.1')
+    expect(await onNode('node3', ['grep', 'hairpinMode', '/etc/cni/net.d/10-netprov.conflist'])).toContain('true')
+  })
+
+  it('a saved plan is refused, changing nothing, when a node changed since it was made', async () => {
+    await lab.exec('node2', ['ip', 'route', 'del', lab.node('node1').podCIDR])
+    const planFile = `${lab.dir}/saved.plan`
+    expect((await netprov(['plan', '-f', lab.clusterFile, '--out', planFile, '--detailed-exitcode'])).exitCode).toBe(2)
+    await lab.exec('node3', ['ip', 'link', 'set', 'v-net-0', 'mtu', '1400']) // someone changes node3 meanwhile
+    const r = await netprov(['apply', planFile, '--yes'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/stale plan: the state of node3 changed since the plan was made; nothing was changed/)
+    expect(await ownRoutes('node2')).not.toContain(lab.node('node1').podCIDR) // node2 was not touched either
+    // a fresh saved plan applies exactly
+    expect((await netprov(['plan', '-f', lab.clusterFile, '--out', planFile])).exitCode).toBe(0)
+    const ok = await netprov(['apply', planFile, '--yes'])
+    expect(ok.exitCode, ok.stderr).toBe(0)
+    expect((await planJson()).exitCode).toBe(0)
+  })
+
+  it('two applies at once: one runs, the other waits or fails clearly, and the nodes end consistent', async () => {
+    for (const n of ['node1', 'node2', 'node3']) await lab.exec(n, ['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward'])
+    const [a, b] = await Promise.all([apply(), apply()])
+    const outcomes = [a, b].map((r) => r.exitCode)
+    expect(outcomes).toContain(0)
+    for (const r of [a, b]) if (r.exitCode !== 0) expect(r.stdout + r.stderr).toMatch(/locked by another netprov run|another netprov apply changed it/)
+    expect((await planJson()).exitCode).toBe(0)
+  })
+
+  it('a node that fails mid-way is rolled back; the others converge; exit 1; apply again converges', async () => {
+    const file = `${lab.dir}/four.yaml`
+    // A new pod CIDR for node3 (its old gateway becomes stale) and a binDir that cannot be created on node3.
+    writeFileSync(file, readFileSync(lab.clusterFile, 'utf8').replace('10.244.3.0/24', '10.244.33.0/24'))
+    await lab.exec('node3', ['sh', '-c', 'rm -rf /opt/cni/bin && echo not-a-dir > /opt/cni/bin'])
+    const before = await onNode('node3', ['ip', '-o', 'addr', 'show', 'dev', 'v-net-0'])
+    const r = await netprov(['apply', '-f', file, '--yes'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stdout).toMatch(/node3: failed: node node3: create cni-binary \/opt\/cni\/bin\/bridge failed/)
+    expect(r.stdout).toMatch(/rolled back to the state it was planned from/)
+    expect(r.stdout).toMatch(/Apply failed: 2 node\(s\) converged/)
+    // node3 is as it was: old gateway back, new one gone
+    const after = await onNode('node3', ['ip', '-o', 'addr', 'show', 'dev', 'v-net-0'])
+    expect(after).toContain('10.244.3.1/24')
+    expect(after).not.toContain('10.244.33.1/24')
+    expect(before).toContain('10.244.3.1/24')
+    // the others already route to node3's new CIDR
+    expect(await ownRoutes('node1')).toContain('10.244.33.0/24')
+    await lab.exec('node3', ['rm', '-f', '/opt/cni/bin'])
+    const again = await netprov(['apply', '-f', file, '--yes'])
+    expect(again.exitCode, again.stdout).toBe(0)
+    expect((await planJson(file)).exitCode).toBe(0)
+  })
+
+  it('a node removed from the file has its routes removed from the other nodes', async () => {
+    const file = `${lab.dir}/two.yaml`
+    const text = readFileSync(lab.clusterFile, 'utf8').replace('10.244.3.0/24', '10.244.33.0/24')
+    writeFileSync(file, text.slice(0, text.indexOf('  - name: node3')))
+    expect(await ownRoutes('node1')).toContain('10.244.33.0/24')
+    const r = await netprov(['apply', '-f', file, '--yes'])
+    expect(r.exitCode, r.stdout).toBe(0)
+    expect(await ownRoutes('node1')).toEqual([lab.node('node2').podCIDR])
+    expect(await ownRoutes('node2')).toEqual([lab.node('node1').podCIDR])
+  })
+})
