@@ -15,6 +15,8 @@ const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/
 
 export const MAX_NODES = 250
 
+const FORBIDDEN_DIR_PARENTS = ['/proc', '/sys', '/dev', '/run/netns']
+
 export function validateLabName(name: string): string {
   if (!LAB_NAME.test(name)) {
     throw new LabProblem('bad-name', `invalid lab name "${name}": use 1-8 characters, a lowercase letter then lowercase letters or digits`, [
@@ -36,6 +38,8 @@ export function validateLabDir(dir: string, cwd = process.cwd()): string {
   if (!SAFE_PATH.test(abs) || abs === '/' || abs.split('/').includes('..')) {
     throw new LabProblem('bad-dir', `invalid lab dir "${dir}": use an absolute or relative path of letters, digits and _ . / - only (it is written into sshd and ssh configs)`)
   }
+  const under = FORBIDDEN_DIR_PARENTS.find((p) => abs === p || abs.startsWith(`${p}/`))
+  if (under) throw new LabProblem('bad-dir', `invalid lab dir "${dir}": not under ${under}`)
   return abs
 }
 

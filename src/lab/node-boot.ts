@@ -9,19 +9,28 @@ import net from 'node:net'
 import {LabProblem} from './errors.js'
 
 // Constant text: everything variable comes in as positional parameters, never spliced into the script.
-// $1 hostname, $2 sshd config, $3 sshd log, then pairs of (source, target) to bind-mount.
+// $1 lab dir, $2 hostname, $3 sshd binary, $4 sshd config, $5 sshd log, then pairs of (source relative to
+// the lab dir, target) to bind-mount. Sources are relative and mounted with --no-canonicalize from inside
+// the lab dir, so they still resolve when an earlier mount covers the lab dir's path (a lab dir under
+// /tmp is hidden by the node's private /tmp); the lab dir is then bound back at its path for sshd.
 export const BOOT_SCRIPT = `set -eu
-name=$1 cfg=$2 log=$3
-shift 3
+lab=$1 name=$2 sshd=$3 cfg=$4 log=$5
+shift 5
 # Drop this namespace's copies of nsfs mounts (other labs' /run/netns/*): they would keep those
 # network namespaces alive after their owners delete them.
 grep ' - nsfs ' /proc/self/mountinfo | cut -d' ' -f5 | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+cd "$lab"
 while [ $# -ge 2 ]; do
-  mount --bind "$1" "$2"
+  mount --no-canonicalize --bind "./$1" "$2"
   shift 2
 done
+if [ ! "$lab" -ef . ]; then
+  mkdir -p "$lab"
+  mount --no-canonicalize --bind . "$lab"
+fi
+cd /
 hostname "$name"
-exec /usr/sbin/sshd -D -f "$cfg" -E "$log"
+exec "$sshd" -D -f "$cfg" -E "$log"
 `
 
 export interface BootSpec {
@@ -30,8 +39,9 @@ export interface BootSpec {
   sshdConfig: string
   sshdLog: string
   bootLog: string // the script's own output (mount errors ...)
-  mounts: [string, string][]
-  tools: {ip: string; unshare: string}
+  labDir: string
+  mounts: [string, string][] // [source relative to labDir, target]
+  tools: {ip: string; unshare: string; sshd: string} // sshd: absolute (sshd re-executes itself)
 }
 
 /** Spawns the node's sshd, detached (own session, survives this process). Returns its pid. */
@@ -42,7 +52,7 @@ export function spawnNode(b: BootSpec): {pid: number; exited: () => number | nul
     const child = spawn(
       b.tools.ip,
       ['netns', 'exec', b.netns, b.tools.unshare, '--mount', '--uts', '--propagation', 'private',
-        'sh', '-c', BOOT_SCRIPT, 'netprov-lab-node', b.hostname, b.sshdConfig, b.sshdLog, ...b.mounts.flat()],
+        'sh', '-c', BOOT_SCRIPT, 'netprov-lab-node', b.labDir, b.hostname, b.tools.sshd, b.sshdConfig, b.sshdLog, ...b.mounts.flat()],
       {detached: true, stdio: ['ignore', fd, fd], env: {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8'}},
     )
     child.on('error', () => (exitCode = 127))

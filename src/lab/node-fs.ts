@@ -34,16 +34,17 @@ export const nodeFsPath = (nodeDir: string, p: string) => path.join(nodeDir, 'fs
 const exists = (p: string) => access(p).then(() => true, () => false)
 
 /**
- * Creates the node's private tree and returns the bind mounts to make, as [source, target] pairs.
+ * Creates the node's private tree and returns the bind mounts to make, as [source, target] pairs with
+ * the source relative to `labDir`.
  * `hostsLines` are appended to the node's copy of /etc/hosts (the lab's node names).
  */
-export async function prepareNodeFs(nodeDir: string, hostname: string, hostsLines: string[]): Promise<[string, string][]> {
+export async function prepareNodeFs(labDir: string, nodeDir: string, hostname: string, hostsLines: string[]): Promise<[string, string][]> {
   const mounts: [string, string][] = []
   for (const d of PRIVATE_DIRS) {
     const src = nodeFsPath(nodeDir, d)
     await mkdir(src, {recursive: true, mode: 0o755})
     if (MODES[d] !== undefined) await chmod(src, MODES[d]!)
-    mounts.push([src, d])
+    mounts.push([path.relative(labDir, src), d])
   }
   for (const f of PRIVATE_FILES) {
     if (!(await exists(f))) continue
@@ -54,7 +55,7 @@ export async function prepareNodeFs(nodeDir: string, hostname: string, hostsLine
       await copyFile(f, src)
       await writeFile(src, `\n# netprov lab nodes\n${hostsLines.join('\n')}\n`, {flag: 'a'})
     }
-    mounts.push([src, f])
+    mounts.push([path.relative(labDir, src), f])
   }
   return mounts
 }

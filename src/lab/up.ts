@@ -5,7 +5,7 @@ import path from 'node:path'
 import {renderClusterFile, podCIDROf} from './cluster-file.js'
 import {LabProblem} from './errors.js'
 import {ipBatch, labParts, readHostRoutes} from './host-net.js'
-import {DEFAULT_LAB_NAME, bridgeName, defaultLabDir, hostVethName, netnsName, nodeName, validateLabDir, validateLabName, validateNodeCount} from './names.js'
+import {DEFAULT_LAB_NAME, LAB_ROOT, bridgeName, defaultLabDir, hostVethName, netnsName, nodeName, validateLabDir, validateLabName, validateNodeCount} from './names.js'
 import {type BootSpec, spawnNode, waitForSsh} from './node-boot.js'
 import {PRIVATE_DIRS, PRIVATE_FILES, prepareNodeFs} from './node-fs.js'
 import {checkPrerequisites} from './prereqs.js'
@@ -25,6 +25,7 @@ export interface LabUpOptions {
   recreate?: boolean // take down a lab of that name first
   concurrency?: number // nodes started at once (default 16)
   ownerPid?: number // recorded in lab.json: the test helper reaps labs whose owner died
+  sshd?: string // sshd binary (absolute path); default: sshd found on PATH or in /usr/sbin
   onProgress?: (message: string) => void
 }
 
@@ -39,9 +40,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
   const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME)
   const count = validateNodeCount(opts.nodes ?? 3)
   const dir = opts.dir ? validateLabDir(opts.dir) : defaultLabDir(name)
+  if (dir !== defaultLabDir(name) && (dir === LAB_ROOT || dir.startsWith(`${LAB_ROOT}/`))) {
+    throw new LabProblem('bad-dir', `invalid lab dir "${dir}": inside ${LAB_ROOT}, only ${defaultLabDir(name)} is lab ${name}'s`, ['leave --dir out'])
+  }
   const wanted = opts.subnet ?? DEFAULT_SUBNET
   if (wanted !== 'auto') checkNodesFit(parseSubnet(wanted), count)
   const {tools} = checkPrerequisites()
+  const sshd = opts.sshd ?? tools.sshd!
+  if (!path.isAbsolute(sshd)) throw new LabProblem('missing-tools', `sshd must be an absolute path, not "${sshd}"`)
   if (opts.recreate) await destroyLab({name})
 
   let state: LabState | undefined
@@ -86,7 +92,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     say(`generating keys and configs for ${count} nodes`)
     const sshDir = path.join(dir, 'ssh')
     await mkdir(sshDir, {mode: 0o700})
-    const version = await sshdVersion(tools.sshd)
+    const version = await sshdVersion(sshd)
     const clientKey = await generateKey(lab.ssh.identityFile, `netprov-lab-${name}`)
     await writeFile(lab.ssh.authorizedKeysFile, clientKey + '\n', {mode: 0o600})
     const hostKeys = await mapLimit(lab.nodes, 8, async (n) => {
@@ -122,8 +128,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
         sshdConfig: n.sshdConfig,
         sshdLog: n.log,
         bootLog: path.join(n.dir, 'boot.log'),
-        mounts: await prepareNodeFs(n.dir, n.name, hostsLines),
-        tools: {ip: tools.ip!, unshare: tools.unshare!},
+        labDir: dir,
+        mounts: await prepareNodeFs(dir, n.dir, n.name, hostsLines),
+        tools: {ip: tools.ip!, unshare: tools.unshare!, sshd},
       }
       const started = spawnNode(boot)
       n.pid = started.pid

@@ -5,11 +5,7 @@ import {type LabDownResult, labDown} from '../../lab/index.js'
 export default class LabDown extends NetprovCommand {
   static override summary = 'Remove a lab: its node processes, namespaces, veths, bridge and lab dir.'
 
-  static override description = `Removes exactly what \`netprov lab up\` made: every process in the nodes' network namespaces
-(and any process still carrying a node's hostname, e.g. one started in a pod namespace on a node),
-the np-<lab>-* namespaces, the lab's veths and npbr-<lab> bridge, the lab dir and its registry entry.
-It also finds parts of a lab that a crashed \`up\` left behind, by their names.
-Nothing to remove is not an error: it exits 0.`
+  static override description = `Removes exactly what \`netprov lab up\` made: every process in the nodes' network namespaces (and any process still carrying a node's hostname, e.g. one started in a pod namespace on a node), the np-<lab>-* namespaces, the lab's veths and npbr-<lab> bridge, the lab dir and its registry entry. It also finds parts of a lab that a crashed \`up\` left behind, by their names. Nothing to remove is not an error: it exits 0.`
 
   static override examples = [
     {description: 'Remove the default lab', command: '<%= config.bin %> <%= command.id %>'},

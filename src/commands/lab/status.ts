@@ -5,10 +5,7 @@ import {type LabStatus, labStatus} from '../../lab/index.js'
 export default class LabStatusCommand extends NetprovCommand {
   static override summary = "Show a lab's nodes: address, namespace, sshd pid, and whether SSH answers."
 
-  static override description = `For every node of the lab: its underlay address, its network namespace, the pid of its sshd
-(the node's first process: \`nsenter -t PID -n -m -u\` enters the node), whether that sshd is alive in
-the node's namespace, and whether SSH answers on the address (an SSH banner on port 22 within 1.5s).
-Exits 0 when every node is healthy, 1 otherwise or when there is no such lab.`
+  static override description = `For every node of the lab: its underlay address, its network namespace, the pid of its sshd (the node's first process: \`nsenter -t PID -n -m -u\` enters the node), whether that sshd is alive in the node's namespace, and whether SSH answers on the address (an SSH banner on port 22 within 1.5s). Exits 0 when every node is healthy, 1 otherwise or when there is no such lab.`
 
   static override examples = [
     {description: 'The default lab', command: '<%= config.bin %> <%= command.id %>'},

@@ -5,27 +5,18 @@ import {type Lab, labUp} from '../../lab/index.js'
 export default class LabUp extends NetprovCommand {
   static override summary = 'Start a local multi-node lab: network namespaces with their own sshd, on one bridge.'
 
-  static override description = `Creates N nodes on this machine, like kind does for Kubernetes, but for SSH nodes. Each node is a
-network namespace named np-<lab>-<node> with its own mount and UTS namespaces (hostname node1, node2, ...)
-and its own OpenSSH server listening on the node's underlay address. The nodes hang off one bridge in the
-host (npbr-<lab>) like hosts on a switch; the bridge gets the subnet's first address, so netprov on the
-host reaches every node over SSH. Node i gets address .(10+i): node1 = 172.31.250.11 by default.
+  static override description = `Creates N nodes on this machine, like kind does for Kubernetes, but for SSH nodes. Each node is a network namespace named np-<lab>-<node> with its own mount and UTS namespaces (hostname node1, node2, ...) and its own OpenSSH server listening on the node's underlay address. The nodes hang off one bridge in the host (npbr-<lab>) like hosts on a switch; the bridge gets the subnet's first address, so netprov on the host reaches every node over SSH. Node i gets address .(10+i): node1 = 172.31.250.11 by default.
 
-Directories netprov writes on a node (/etc/cni, /opt/cni, /var/lib/cni, /etc/default, /etc/sysctl.d,
-/etc/containerd, /etc/modules-load.d, /run/netns, /var/lib/netprov, /run/netprov, and /tmp, /var/tmp,
-/root, /var/log) are private to that node: bind mounts from <dir>/nodes/<node>/fs inside the node.
+Directories netprov writes on a node (/etc/cni, /opt/cni, /var/lib/cni, /etc/default, /etc/sysctl.d, /etc/containerd, /etc/modules-load.d, /run/netns, /var/lib/netprov, /run/netprov, and /tmp, /var/tmp, /root, /var/log) are private to that node: bind mounts from <dir>/nodes/<node>/fs inside the node.
 
-The lab dir holds an SSH key, known_hosts pinned to the nodes' host keys, an ssh_config
-(ssh -F <dir>/ssh_config node1), lab.json (what was made) and netprov.yaml, a cluster file ready for
-\`netprov plan -f <dir>/netprov.yaml\`.
+The lab dir holds an SSH key, known_hosts pinned to the nodes' host keys, an ssh_config (ssh -F <dir>/ssh_config node1), lab.json (what was made) and netprov.yaml, a cluster file ready for \`netprov plan -f <dir>/netprov.yaml\`.
 
-Nothing on the host changes but the lab's bridge, veths and files: no host sysctl, firewall or route
-(other than the bridge's connected route), and no ip_forward. A subnet that overlaps a host route or
-another lab is refused. Needs root, iproute2, openssh-server and nftables.`
+Nothing on the host changes but the lab's bridge, veths and files (plus empty mount points such as /etc/cni where the host lacks them, removed again with the last lab): no host sysctl, firewall or route (other than the bridge's connected route), and no ip_forward. A subnet that overlaps a host route or another lab is refused. Needs root, iproute2, openssh-server and nftables.`
 
   static override examples = [
     {description: 'Three nodes on 172.31.250.0/24 (lab "lab", dir /run/netprov-lab/lab)', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Then plan against it and log in to a node', command: '<%= config.bin %> plan -f /run/netprov-lab/lab/netprov.yaml\nssh -F /run/netprov-lab/lab/ssh_config node1'},
+    {description: 'Then plan against it', command: '<%= config.bin %> plan -f /run/netprov-lab/lab/netprov.yaml'},
+    {description: 'Log in to a node', command: 'ssh -F /run/netprov-lab/lab/ssh_config node1'},
     {description: 'A second, larger lab next to the first', command: '<%= config.bin %> <%= command.id %> --name big --nodes 20 --subnet 172.31.251.0/24'},
     {description: 'Pick a free /24 of 172.31.0.0/16 and print the lab as JSON', command: '<%= config.bin %> <%= command.id %> --name ci --subnet auto --json'},
     {description: 'Start over', command: '<%= config.bin %> <%= command.id %> --recreate'},
