@@ -84,7 +84,7 @@ export function describe(e: ErrorObject): SchemaProblem {
     case 'maxItems':
       return {path, part: 'value', message: `${where} must have at most ${params.limit} ${plural(Number(params.limit), 'entry', 'entries')}${parent.maxItems === 2 ? ' (one IPv4 and one IPv6 for dual-stack)' : ''}`}
     case 'uniqueItems': {
-      const i = Number(params.i)
+      const i = Math.max(Number(params.i), Number(params.j)) // the repeat, not the first one
       const item = Array.isArray(data) ? data[i] : undefined
       return {path: [...path, i], part: 'value', message: `${where} lists ${shown(item)} more than once`}
     }
