@@ -1,0 +1,806 @@
+import {describe, expect, it} from 'vitest'
+import {at, diagnose, MINIMAL, y} from './util.js'
+
+// One row per way a cluster file can be wrong: the message (a distinctive part of it) and the
+// line:col it must point at. `count` is how many diagnostics the file gives in total (default 1),
+// so a single mistake is not reported twice.
+interface Case {
+  name: string
+  yaml: string
+  at: string
+  message: string
+  count?: number
+}
+
+const node1 = `
+  - name: node1
+    address: 172.31.250.11
+    role: control-plane`
+
+const cases: Case[] = [
+  // ---- unknown keys: point at the key, suggest the right one
+  {
+    name: 'unknown key in spec, with suggestion',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        podCidr: 10.244.0.0/16
+      nodes: ${node1}
+    `,
+    at: '3:3',
+    message: 'unknown key "podCidr" in spec (did you mean "podCIDR"?)',
+  },
+  {
+    name: 'unknown top-level key',
+    yaml: y`
+      apiVersion: netprov.io/v1alpha1
+      metdata: {name: lab}
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes: ${node1}
+    `,
+    at: '2:1',
+    message: 'unknown key "metdata" at the top level (did you mean "metadata"?)',
+  },
+  {
+    name: 'unknown key in a node',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          podCidr: 10.244.1.0/24
+    `,
+    at: '6:5',
+    message: 'unknown key "podCidr" in nodes[0] (did you mean "podCIDR"?)',
+  },
+  {
+    name: 'unknown key without a near miss lists the allowed ones',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: br0, colour: blue}
+      nodes: ${node1}
+    `,
+    at: '3:23',
+    message: 'unknown key "colour" in spec.bridge (allowed: name, mtu)',
+  },
+  {
+    name: 'unknown key in an extraPorts entry',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        firewall:
+          extraPorts:
+            - {port: 8472, proto: udp}
+      nodes: ${node1}
+    `,
+    at: '5:22',
+    message: 'unknown key "proto" in spec.firewall.extraPorts[0] (did you mean "protocol"?)',
+  },
+  {
+    name: 'unknown key in a node ssh override',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          ssh: {hostname: n1}
+    `,
+    at: '6:11',
+    message: 'unknown key "hostname" in nodes[0].ssh',
+  },
+  // ---- types, enums, required keys
+  {
+    name: 'wrong type: mtu',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge:
+          mtu: 1500px
+      nodes: ${node1}
+    `,
+    at: '4:10',
+    message: 'spec.bridge.mtu must be an integer (got "1500px")',
+  },
+  {
+    name: 'wrong type: boolean',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {legacyCNIFlags: "yes"}
+      nodes: ${node1}
+    `,
+    at: '3:29',
+    message: 'spec.kubelet.legacyCNIFlags must be true or false (got "yes")',
+  },
+  {
+    name: 'wrong type: nodes is a mapping',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        node1: {address: 172.31.250.11}
+    `,
+    at: '3:3',
+    message: 'nodes must be a list (got a mapping)',
+  },
+  {
+    name: 'enum: routing',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        routing: hostgw
+      nodes: ${node1}
+    `,
+    at: '3:12',
+    message: 'spec.routing must be one of "host-gw", "none" (got "hostgw")',
+  },
+  {
+    name: 'enum: role',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: master
+    `,
+    at: '5:11',
+    message: 'nodes[0].role must be one of "control-plane", "worker" (got "master")',
+  },
+  {
+    name: 'wrong apiVersion',
+    yaml: y`
+      apiVersion: netprov.io/v1
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes: ${node1}
+    `,
+    at: '1:13',
+    message: 'apiVersion must be "netprov.io/v1alpha1" (got "netprov.io/v1")',
+  },
+  {
+    name: 'missing spec.podCIDR points at spec',
+    yaml: y`
+      spec:
+        routing: none
+      nodes: ${node1}
+    `,
+    at: '2:3',
+    message: 'spec is missing the required key "podCIDR"',
+  },
+  {
+    name: 'missing node role points at the node',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+    `,
+    at: '3:5',
+    message: 'nodes[0] is missing the required key "role"',
+  },
+  {
+    name: 'no nodes',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes: []
+    `,
+    at: '2:8',
+    message: 'nodes must have at least 1 entry',
+  },
+  {
+    name: 'strictHostKeyChecking "no" is not offered',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {strictHostKeyChecking: "no"}
+      nodes: ${node1}
+    `,
+    at: '3:32',
+    message: 'spec.ssh.strictHostKeyChecking must be one of "yes", "accept-new" (got "no")',
+  },
+  {
+    name: 'ssh port out of range',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          ssh: {port: 0}
+    `,
+    at: '6:17',
+    message: 'nodes[0].ssh.port must be between 1 and 65535 (got 0)',
+  },
+  {
+    name: 'mtu out of range',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {mtu: 70000}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.bridge.mtu must be between 68 and 65535 (got 70000)',
+  },
+  // ---- CIDRs: syntax and canonical form
+  {
+    name: 'CIDR without prefix length',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0}
+      nodes: ${node1}
+    `,
+    at: '1:17',
+    message: 'spec.podCIDR "10.244.0.0" is not a CIDR',
+  },
+  {
+    name: 'CIDR prefix too long',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/33}
+      nodes: ${node1}
+    `,
+    at: '1:17',
+    message: 'spec.podCIDR: 10.244.0.0/33 is not a valid CIDR: the prefix length must be 0-32 for IPv4',
+  },
+  {
+    name: 'malformed IPv4 network',
+    yaml: y`
+      spec: {podCIDR: 10.244.0/16}
+      nodes: ${node1}
+    `,
+    at: '1:17',
+    message: 'spec.podCIDR: 10.244.0/16 is not a valid CIDR: 10.244.0 is not a valid IPv4 address',
+  },
+  {
+    name: 'node podCIDR with host bits set',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          podCIDR: 10.244.1.5/24
+    `,
+    at: '6:14',
+    message: 'nodes[0].podCIDR: 10.244.1.5/24 has host bits set; did you mean 10.244.1.0/24?',
+  },
+  {
+    name: 'IPv6 CIDR with host bits set',
+    yaml: y`
+      spec: {podCIDR: "fd00:10:244::1/56"}
+      nodes:
+        - {name: node1, address: "fd00:172::11", role: worker}
+    `,
+    at: '1:17',
+    message: 'fd00:10:244::1/56 has host bits set; did you mean fd00:10:244::/56?',
+  },
+  // ---- CIDRs: containment and overlaps
+  {
+    name: 'node podCIDR outside spec.podCIDR',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          podCIDR: 10.245.1.0/24
+    `,
+    at: '6:14',
+    message: 'nodes[0].podCIDR 10.245.1.0/24 is not inside spec.podCIDR 10.244.0.0/16',
+  },
+  {
+    name: 'overlapping node podCIDRs',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, podCIDR: 10.244.0.0/23}
+        - {name: node2, address: 172.31.250.12, role: worker, podCIDR: 10.244.1.0/24}
+    `,
+    at: '4:66',
+    message: 'nodes[1].podCIDR 10.244.1.0/24 overlaps 10.244.0.0/23, the podCIDR of node1 (line 3)',
+  },
+  {
+    name: 'pod CIDR overlaps service CIDR',
+    yaml: y`
+      spec:
+        podCIDR: 10.0.0.0/8
+        serviceCIDR: 10.96.0.0/12
+      nodes: ${node1}
+    `,
+    at: '3:16',
+    message: 'spec.serviceCIDR 10.96.0.0/12 overlaps spec.podCIDR 10.0.0.0/8',
+  },
+  {
+    name: 'node podCIDR overlaps service CIDR',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16, serviceCIDR: 10.96.0.0/12}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, podCIDR: 10.96.0.0/24}
+    `,
+    at: '3:66',
+    message: 'nodes[0].podCIDR 10.96.0.0/24 overlaps spec.serviceCIDR 10.96.0.0/12',
+    count: 2, // it is also outside spec.podCIDR
+  },
+  {
+    name: 'node address inside the pod CIDR',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 10.244.200.1, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address 10.244.200.1 is inside spec.podCIDR 10.244.0.0/16',
+  },
+  {
+    name: 'node address inside the service CIDR',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 10.96.0.1, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address 10.96.0.1 is inside spec.serviceCIDR 10.96.0.0/12',
+  },
+  // ---- uniqueness
+  {
+    name: 'duplicate node names',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+        - {name: node1, address: 172.31.250.12, role: worker}
+    `,
+    at: '4:12',
+    message: 'duplicate node name "node1" (first used on line 3)',
+  },
+  {
+    name: 'duplicate node addresses (written differently)',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: "fd00:172::11", role: worker}
+        - {name: node2, address: "fd00:172:0:0::11", role: worker}
+    `,
+    at: '4:28',
+    message: 'nodes[1].address fd00:172::11 is already the address of node1 (line 3)',
+    count: 3, // IPv4 pod CIDR, IPv6-only nodes: host-gw has no next hop for either
+  },
+  // ---- dual-stack and address families
+  {
+    name: 'dual-stack list with two IPv4 CIDRs',
+    yaml: y`
+      spec:
+        podCIDR: [10.244.0.0/16, 10.245.0.0/16]
+      nodes: ${node1}
+    `,
+    at: '2:28',
+    message: 'spec.podCIDR lists two IPv4 CIDRs (10.244.0.0/16 and 10.245.0.0/16); a dual-stack list has one IPv4 and one IPv6 CIDR',
+  },
+  {
+    name: 'dual-stack list with three entries',
+    yaml: y`
+      spec:
+        podCIDR: [10.244.0.0/16, "fd00::/56", 10.245.0.0/16]
+      nodes: ${node1}
+    `,
+    at: '2:12',
+    message: 'spec.podCIDR must have at most 2 entries (one IPv4 and one IPv6 for dual-stack)',
+  },
+  {
+    name: 'IPv6 node podCIDR in an IPv4 cluster',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          podCIDR: "fd00:10:244:1::/64"
+    `,
+    at: '6:14',
+    message: 'nodes[0].podCIDR fd00:10:244:1::/64 is IPv6, but spec.podCIDR has no IPv6 CIDR',
+  },
+  {
+    name: 'host-gw with a node that has no address of the pod family',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: "fd00:172::11", role: worker}
+    `,
+    at: '3:28',
+    message: 'node1 has no IPv4 address, but routing host-gw routes its IPv4 pod CIDR via the node address',
+  },
+  {
+    name: 'node podCIDR too small for a gateway and a pod',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, podCIDR: 10.244.1.0/31}
+    `,
+    at: '3:66',
+    message: 'nodes[0].podCIDR 10.244.1.0/31 is too small',
+  },
+  {
+    name: 'IPv6 needs an MTU of at least 1280',
+    yaml: y`
+      spec:
+        podCIDR: [10.244.0.0/16, "fd00:10:244::/56"]
+        bridge: {mtu: 1200}
+      nodes:
+        - {name: node1, address: [172.31.250.11, "fd00:172::11"], role: worker}
+    `,
+    at: '3:17',
+    message: 'spec.bridge.mtu 1200 is below 1280, the minimum MTU for IPv6',
+  },
+  // ---- node addresses
+  {
+    name: 'invalid IPv4 address',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.300, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address: 172.31.250.300 is not a valid IPv4 address',
+  },
+  {
+    name: 'leading zeros in an address',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.011, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address: 172.31.250.011 is not a valid IPv4 address',
+  },
+  {
+    name: 'loopback node address',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 127.0.0.1, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address 127.0.0.1 is a loopback address',
+  },
+  {
+    name: 'address with a prefix length',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11/24, role: worker}
+    `,
+    at: '3:28',
+    message: 'nodes[0].address "172.31.250.11/24" is not an IP address',
+  },
+  // ---- names, paths, ports, kubelet flags
+  {
+    name: 'bridge name of 16 characters',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: abcdefghijklmnop}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.bridge.name "abcdefghijklmnop" is not a bridge name the kernel accepts',
+  },
+  {
+    name: 'bridge name ".."',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: ".."}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.bridge.name ".." is not a bridge name the kernel accepts',
+  },
+  {
+    name: 'bridge name that looks like an option',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: -help}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.bridge.name "-help" is not a bridge name the kernel accepts',
+  },
+  {
+    name: 'upper-case node name',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: Node1, address: 172.31.250.11, role: worker}
+    `,
+    at: '3:12',
+    message: 'nodes[0].name "Node1" is not a valid name',
+  },
+  {
+    name: 'relative node-side path',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: opt/cni/bin}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.cni.binDir "opt/cni/bin" is not allowed: use an absolute path',
+  },
+  {
+    name: 'node-side path with ..',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/default/../../root/.bashrc}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'without ".." segments',
+  },
+  {
+    name: 'confFile must be a .conflist',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {confFile: 10-netprov.conf}
+      nodes: ${node1}
+    `,
+    at: '3:19',
+    message: 'spec.cni.confFile "10-netprov.conf" is not allowed: use a plain file name',
+  },
+  {
+    name: 'CNI network name must start with a letter or digit',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {networkName: -net}
+      nodes: ${node1}
+    `,
+    at: '3:22',
+    message: 'spec.cni.networkName "-net" is not a valid CNI network name',
+  },
+  {
+    name: 'duplicate CNI plugin',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {plugins: [bridge, host-local, bridge]}
+      nodes: ${node1}
+    `,
+    at: '3:39',
+    message: 'spec.cni.plugins lists "bridge" more than once',
+  },
+  {
+    name: 'port out of range',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        firewall: {extraPorts: [{port: 70000}]}
+      nodes: ${node1}
+    `,
+    at: '3:34',
+    message: 'spec.firewall.extraPorts[0].port must be between 1 and 65535 (got 70000)',
+  },
+  {
+    name: 'port range running backwards',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        firewall: {extraPorts: [{port: "200-100"}]}
+      nodes: ${node1}
+    `,
+    at: '3:34',
+    message: 'spec.firewall.extraPorts[0].port: the range "200-100" runs backwards; write "100-200"',
+  },
+  {
+    name: 'port range beyond 65535',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        firewall: {extraPorts: [{port: "65000-65536"}]}
+      nodes: ${node1}
+    `,
+    at: '3:34',
+    message: 'port 65536 in "65000-65536" is out of range (1-65535)',
+  },
+  {
+    name: 'extraPorts entry without roles',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        firewall: {extraPorts: [{port: 9100, roles: []}]}
+      nodes: ${node1}
+    `,
+    at: '3:47',
+    message: 'spec.firewall.extraPorts[0].roles must have at least 1 entry',
+  },
+  {
+    name: 'kubelet flag netprov owns',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet:
+          extraArgs:
+            node-ip: 1.2.3.4
+      nodes: ${node1}
+    `,
+    at: '5:7',
+    message: 'spec.kubelet.extraArgs key "node-ip" is not allowed: netprov sets it',
+  },
+  {
+    name: 'kubelet flag written with its dashes',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet:
+          extraArgs:
+            --max-pods: "110"
+      nodes: ${node1}
+    `,
+    at: '5:7',
+    message: 'spec.kubelet.extraArgs key "--max-pods" is not a valid kubelet flag name',
+  },
+  {
+    name: 'identityFile with a space',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {identityFile: "keys/my key"}
+      nodes: ${node1}
+    `,
+    at: '3:23',
+    message: 'spec.ssh.identityFile "keys/my key" is not allowed',
+  },
+  // ---- node CIDR mask sizes and allocation
+  {
+    name: 'nodeCIDRMaskSize shorter than the pod prefix',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        nodeCIDRMaskSize: 8
+      nodes: ${node1}
+    `,
+    at: '3:21',
+    message: 'spec.nodeCIDRMaskSize 8 is shorter than the prefix of spec.podCIDR 10.244.0.0/16',
+  },
+  {
+    name: 'pod CIDR too small for the default node mask',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/25
+      nodes: ${node1}
+    `,
+    at: '2:12',
+    message: 'spec.podCIDR 10.244.0.0/25 is too small for /24 node CIDRs (spec.nodeCIDRMaskSize, default 24)',
+  },
+  {
+    name: 'allocation: two nodes whose addresses map to the same slot',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+        - {name: node2, address: 172.31.251.11, role: worker}
+    `,
+    at: '4:12',
+    message: 'node2 and node1 (line 3) would get the same pod CIDR 10.244.11.0/24: their addresses 172.31.251.11 and 172.31.250.11 are equal modulo 256',
+  },
+  {
+    name: 'allocation: slot taken by an explicit podCIDR',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, podCIDR: 10.244.12.0/24}
+        - {name: node2, address: 172.31.250.12, role: worker}
+    `,
+    at: '4:12',
+    message: 'cannot allocate a IPv4 pod CIDR for node2: its slot 10.244.12.0/24 (from its address 172.31.250.12) overlaps 10.244.12.0/24, the podCIDR of node1 (line 3)',
+  },
+  {
+    name: 'allocation: pod CIDR exhausted',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/23}
+      nodes:
+        - {name: node1, address: 172.31.250.1, role: worker}
+        - {name: node2, address: 172.31.250.2, role: worker}
+        - {name: node3, address: 172.31.250.3, role: worker}
+    `,
+    at: '1:17',
+    message: 'spec.podCIDR 10.244.0.0/23 is exhausted: it has 2 slots of /24 (0 taken by explicit podCIDRs) but 3 nodes need one',
+  },
+  // ---- the file itself
+  {name: 'empty file', yaml: '', at: '1:1', message: 'the file is empty'},
+  {name: 'only comments', yaml: '# nothing here\n', at: '1:1', message: 'the file is empty'},
+  {
+    name: 'a file that is a list',
+    yaml: y`
+      # a list of nodes instead of a cluster
+      - name: node1
+        address: 172.31.250.11
+    `,
+    at: '2:1',
+    message: 'the top level must be a mapping with apiVersion, kind, metadata, spec and nodes, not a list',
+  },
+  {name: 'a file that is one word', yaml: 'hello\n', at: '1:1', message: 'the top level must be a mapping with apiVersion, kind, metadata, spec and nodes, not a single value'},
+  {
+    name: 'YAML syntax error',
+    yaml: y`
+      spec:
+        podCIDR: [10.244.0.0/16
+      nodes: []
+    `,
+    at: '3:1',
+    message: 'YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  },
+  {
+    name: 'YAML bad indentation',
+    yaml: 'spec:\n  podCIDR: 10.244.0.0/16\n   routing: none\n',
+    at: '2:12',
+    message: 'YAML syntax error: Nested mappings are not allowed in compact mappings',
+    count: 2,
+  },
+  {
+    name: 'duplicate key',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        podCIDR: 10.245.0.0/16
+      nodes: ${node1}
+    `,
+    at: '3:3',
+    message: 'duplicate key "podCIDR": each key may appear only once in a mapping',
+  },
+  {
+    name: 'two YAML documents',
+    yaml: 'spec: {podCIDR: 10.244.0.0/16}\n---\nspec: {podCIDR: 10.245.0.0/16}\n',
+    at: '2:1',
+    message: 'the file holds more than one YAML document',
+  },
+  {
+    name: 'custom YAML tag',
+    yaml: y`
+      spec: {podCIDR: !cidr 10.244.0.0/16}
+      nodes: ${node1}
+    `,
+    at: '1:17',
+    message: 'Unresolved tag: !cidr',
+  },
+]
+
+describe('bad cluster files: message and position', () => {
+  it('has at least 30 cases', () => expect(cases.length).toBeGreaterThanOrEqual(30))
+
+  it.each(cases)('$name', (c) => {
+    const diags = diagnose(c.yaml)
+    const found = diags.find((d) => d.message.includes(c.message))
+    expect(found, `no diagnostic with "${c.message}" in:\n${diags.map((d) => `${at(d)}: ${d.message}`).join('\n')}`).toBeDefined()
+    expect(at(found!)).toBe(c.at)
+    expect(found!.file).toBe('/tmp/netprov-test/netprov.yaml')
+    expect(diags.map((d) => `${at(d)}: ${d.message}`)).toHaveLength(c.count ?? 1)
+  })
+})
+
+describe('all problems at once', () => {
+  it('reports every problem in one go, in file order, with pointers into the data', () => {
+    const diags = diagnose(y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        routing: hostgw
+        bridge: {name: abcdefghijklmnop, mtu: big}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, podCIDR: 10.244.1.5/24}
+        - {name: node1, address: 172.31.250.11, role: boss}
+    `)
+    expect(diags.map((d) => [at(d), d.path])).toEqual([
+      ['3:12', '/spec/routing'],
+      ['4:18', '/spec/bridge/name'],
+      ['4:41', '/spec/bridge/mtu'],
+      ['6:66', '/nodes/0/podCIDR'],
+      ['7:12', '/nodes/1/name'],
+      ['7:28', '/nodes/1/address'],
+      ['7:49', '/nodes/1/role'],
+    ])
+  })
+
+  it('the minimal file is valid', () => expect(diagnose(MINIMAL)).toEqual([]))
+})
