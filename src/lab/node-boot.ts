@@ -9,21 +9,17 @@ import net from 'node:net'
 import {LabProblem} from './errors.js'
 
 // Constant text: everything variable comes in as positional parameters, never spliced into the script.
-// $1 lab dir, $2 hostname, $3 sshd binary, $4 sshd config, $5 sshd log, then pairs of (source relative to
-// the lab dir, target) to bind-mount. Sources are relative and mounted with --no-canonicalize from inside
-// the lab dir, so they still resolve when an earlier mount covers the lab dir's path (a lab dir under
-// /tmp is hidden by the node's private /tmp); the lab dir is then bound back at its path for sshd.
+// $1 lab dir, $2 hostname, $3 sshd binary, $4 sshd config, $5 sshd log, $6 the node's fstab (its bind
+// mounts, made by one `mount -a`). A bind onto an ancestor of the lab dir (a lab dir under /tmp, which
+// the node has its own of) comes last in the fstab; the lab dir is then bound back at its path, from the
+// open working directory, so that sshd finds its config and keys.
 export const BOOT_SCRIPT = `set -eu
-lab=$1 name=$2 sshd=$3 cfg=$4 log=$5
-shift 5
+lab=$1 name=$2 sshd=$3 cfg=$4 log=$5 fstab=$6
 # Drop this namespace's copies of nsfs mounts (other labs' /run/netns/*): they would keep those
 # network namespaces alive after their owners delete them.
-grep ' - nsfs ' /proc/self/mountinfo | cut -d' ' -f5 | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+umount -a -l -t nsfs 2>/dev/null || true
 cd "$lab"
-while [ $# -ge 2 ]; do
-  mount --no-canonicalize --bind "./$1" "$2"
-  shift 2
-done
+mount -a -T "$fstab"
 if [ ! "$lab" -ef . ]; then
   mkdir -p "$lab"
   mount --no-canonicalize --bind . "$lab"
@@ -40,7 +36,7 @@ export interface BootSpec {
   sshdLog: string
   bootLog: string // the script's own output (mount errors ...)
   labDir: string
-  mounts: [string, string][] // [source relative to labDir, target]
+  fstab: string // the node's bind mounts, see node-fs.ts
   tools: {ip: string; unshare: string; sshd: string} // sshd: absolute (sshd re-executes itself)
 }
 
@@ -52,7 +48,7 @@ export function spawnNode(b: BootSpec): {pid: number; exited: () => number | nul
     const child = spawn(
       b.tools.ip,
       ['netns', 'exec', b.netns, b.tools.unshare, '--mount', '--uts', '--propagation', 'private',
-        'sh', '-c', BOOT_SCRIPT, 'netprov-lab-node', b.labDir, b.hostname, b.tools.sshd, b.sshdConfig, b.sshdLog, ...b.mounts.flat()],
+        'sh', '-c', BOOT_SCRIPT, 'netprov-lab-node', b.labDir, b.hostname, b.tools.sshd, b.sshdConfig, b.sshdLog, b.fstab],
       {detached: true, stdio: ['ignore', fd, fd], env: {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8'}},
     )
     child.on('error', () => (exitCode = 127))

@@ -34,17 +34,17 @@ export const nodeFsPath = (nodeDir: string, p: string) => path.join(nodeDir, 'fs
 const exists = (p: string) => access(p).then(() => true, () => false)
 
 /**
- * Creates the node's private tree and returns the bind mounts to make, as [source, target] pairs with
- * the source relative to `labDir`.
- * `hostsLines` are appended to the node's copy of /etc/hosts (the lab's node names).
+ * Creates the node's private tree and its fstab (<nodeDir>/fstab: one bind mount per line, for `mount -a -T`).
+ * A target that is an ancestor of the lab dir (e.g. /tmp for a lab dir under /tmp) is mounted last: it
+ * hides the sources below it. `hostsLines` are appended to the node's copy of /etc/hosts.
  */
-export async function prepareNodeFs(labDir: string, nodeDir: string, hostname: string, hostsLines: string[]): Promise<[string, string][]> {
+export async function prepareNodeFs(labDir: string, nodeDir: string, hostname: string, hostsLines: string[]): Promise<string> {
   const mounts: [string, string][] = []
   for (const d of PRIVATE_DIRS) {
     const src = nodeFsPath(nodeDir, d)
     await mkdir(src, {recursive: true, mode: 0o755})
     if (MODES[d] !== undefined) await chmod(src, MODES[d]!)
-    mounts.push([path.relative(labDir, src), d])
+    mounts.push([src, d])
   }
   for (const f of PRIVATE_FILES) {
     if (!(await exists(f))) continue
@@ -55,7 +55,11 @@ export async function prepareNodeFs(labDir: string, nodeDir: string, hostname: s
       await copyFile(f, src)
       await writeFile(src, `\n# netprov lab nodes\n${hostsLines.join('\n')}\n`, {flag: 'a'})
     }
-    mounts.push([path.relative(labDir, src), f])
+    mounts.push([src, f])
   }
-  return mounts
+  const covers = (target: string) => labDir === target || labDir.startsWith(`${target}/`)
+  mounts.sort((a, b) => Number(covers(a[1])) - Number(covers(b[1])))
+  const fstab = path.join(nodeDir, 'fstab')
+  await writeFile(fstab, `# private dirs of this lab node (netprov lab): source target\n${mounts.map(([s, t]) => `${s} ${t} none bind 0 0`).join('\n')}\n`)
+  return fstab
 }

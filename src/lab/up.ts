@@ -87,38 +87,42 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     const lab = state!
     mark('claim', t0)
 
-    // 2. Keys and config files.
-    let t = Date.now()
-    say(`generating keys and configs for ${count} nodes`)
-    const sshDir = path.join(dir, 'ssh')
-    await mkdir(sshDir, {mode: 0o700})
-    const version = await sshdVersion(sshd)
-    const clientKey = await generateKey(lab.ssh.identityFile, `netprov-lab-${name}`)
-    await writeFile(lab.ssh.authorizedKeysFile, clientKey + '\n', {mode: 0o600})
-    const hostKeys = await mapLimit(lab.nodes, 8, async (n) => {
-      await mkdir(n.dir, {recursive: true, mode: 0o755})
-      await writeFile(n.sshdConfig, renderSshdConfig(lab, n, version))
-      return generateKey(n.hostKey, `${n.name}.${name}.netprov-lab`)
-    })
-    await writeFile(lab.ssh.knownHostsFile, renderKnownHosts(lab.nodes.map((n, i) => ({...n, hostPublicKey: hostKeys[i]!}))))
-    await writeFile(lab.ssh.config, renderSshConfig(lab))
-    await writeFile(lab.clusterFile, renderClusterFile(lab))
-    mark('keys', t)
-
-    // 3. The network: one namespace and one veth pair per node, the host end on the bridge.
-    t = Date.now()
-    say(`creating ${count} network namespaces on ${lab.bridge}`)
-    await ipBatch([
-      ...lab.nodes.map((n) => `netns add ${n.netns}`),
-      ...lab.nodes.map((n) => `link add ${n.hostVeth} type veth peer name eth0 netns ${n.netns}`),
-      ...lab.nodes.map((n) => `link set ${n.hostVeth} master ${lab.bridge} up`),
-    ])
-    const prefix = lab.subnet.split('/')[1]
-    await mapLimit(lab.nodes, 8, (n) => ipBatch(['link set lo up', `addr add ${n.address}/${prefix} dev eth0`, 'link set eth0 up'], {netns: n.netns}))
-    mark('network', t)
+    // 2. Keys and config files, and 3. the network (one namespace and one veth pair per node, the host
+    //    end on the bridge), at the same time: one is mostly ssh-keygen, the other mostly the kernel.
+    say(`generating keys and configs, creating ${count} network namespaces on ${lab.bridge}`)
+    const keys = async () => {
+      const t = Date.now()
+      const sshDir = path.join(dir, 'ssh')
+      await mkdir(sshDir, {mode: 0o700})
+      const version = await sshdVersion(sshd)
+      const clientKey = await generateKey(lab.ssh.identityFile, `netprov-lab-${name}`)
+      await writeFile(lab.ssh.authorizedKeysFile, clientKey + '\n', {mode: 0o600})
+      const hostKeys = await mapLimit(lab.nodes, 8, async (n) => {
+        await mkdir(n.dir, {recursive: true, mode: 0o755})
+        await writeFile(n.sshdConfig, renderSshdConfig(lab, n, version))
+        return generateKey(n.hostKey, `${n.name}.${name}.netprov-lab`)
+      })
+      await writeFile(lab.ssh.knownHostsFile, renderKnownHosts(lab.nodes.map((n, i) => ({...n, hostPublicKey: hostKeys[i]!}))))
+      await writeFile(lab.ssh.config, renderSshConfig(lab))
+      await writeFile(lab.clusterFile, renderClusterFile(lab))
+      mark('keys', t)
+    }
+    const network = async () => {
+      const t = Date.now()
+      await ipBatch([
+        ...lab.nodes.map((n) => `netns add ${n.netns}`),
+        ...lab.nodes.map((n) => `link add ${n.hostVeth} type veth peer name eth0 netns ${n.netns}`),
+        ...lab.nodes.map((n) => `link set ${n.hostVeth} master ${lab.bridge} up`),
+      ])
+      const prefix = lab.subnet.split('/')[1]
+      await mapLimit(lab.nodes, 8, (n) => ipBatch(['link set lo up', `addr add ${n.address}/${prefix} dev eth0`, 'link set eth0 up'], {netns: n.netns}))
+      mark('network', t)
+    }
+    const both = await Promise.allSettled([keys(), network()])
+    for (const r of both) if (r.status === 'rejected') throw r.reason
 
     // 4. The nodes: private dirs, hostname, sshd; wait until each answers SSH.
-    t = Date.now()
+    const t = Date.now()
     say(`starting sshd on ${count} nodes`)
     const hostsLines = lab.nodes.map((n) => `${n.address}\t${n.name}`)
     await mapLimit(lab.nodes, opts.concurrency ?? 16, async (n) => {
@@ -129,7 +133,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
         sshdLog: n.log,
         bootLog: path.join(n.dir, 'boot.log'),
         labDir: dir,
-        mounts: await prepareNodeFs(dir, n.dir, n.name, hostsLines),
+        fstab: await prepareNodeFs(dir, n.dir, n.name, hostsLines),
         tools: {ip: tools.ip!, unshare: tools.unshare!, sshd},
       }
       const started = spawnNode(boot)

@@ -27,7 +27,7 @@ const running = (pid: number) => {
 }
 
 async function partsOf(name: string) {
-  return {netns: (await listNetns()).filter((n) => isLabNetns(name, n)), links: (await listLinks()).filter((l) => isLabLink(name, l))}
+  return {netns: (await listNetns()).filter((n) => isLabNetns(name, n)).sort(), links: (await listLinks()).filter((l) => isLabLink(name, l)).sort()}
 }
 
 describe('netprov lab up / status / down', () => {
