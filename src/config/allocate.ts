@@ -41,7 +41,7 @@ export function allocate(pods: Array<Located<Cidr>>, masks: Record<Family, numbe
     const free = slots - takenSlots(pod.value, mask, explicit.map((e) => e.cidr))
     if (BigInt(needing.length) > free) {
       const key = f === 4 ? 'nodeCIDRMaskSize' : 'nodeCIDRMaskSizeIPv6'
-      diags.at(pod.path, `${toDisplay(pod.path)} ${pod.value.text} is exhausted: it has ${slots} slots of /${mask} (${slots - free} taken by explicit podCIDRs) but ${needing.length} nodes need one; widen it or raise spec.${key}`)
+      diags.at(pod.path, `${toDisplay(pod.path)} ${pod.value.text} is exhausted: it has ${slots} slots of /${mask} (${slots - free} taken by explicit podCIDRs) but ${needing.length} ${needing.length === 1 ? 'node needs' : 'nodes need'} one; widen it or raise spec.${key}`)
       continue
     }
 

@@ -8,10 +8,16 @@ import {listed, type OneOrTwo} from './raw.js'
 export interface Located<T> {
   value: T
   path: Path
+  implicit?: boolean // a default value, not written in the file
+}
+
+/** "spec.serviceCIDR 10.96.0.0/12", and say so when the file does not write it. */
+export function shown(c: Located<Cidr>): string {
+  return `${toDisplay(c.path)} ${c.value.text}${c.implicit ? ' (the default)' : ''}`
 }
 
 /** Parses one CIDR or a [v4, v6] list; the result is ordered IPv4 first. Bad entries are reported and left out. */
-export function cidrList(value: OneOrTwo | undefined, path: Path, diags: Diagnostics): Array<Located<Cidr>> {
+export function cidrList(value: OneOrTwo | undefined, path: Path, diags: Diagnostics, implicit = false): Array<Located<Cidr>> {
   const out: Array<Located<Cidr>> = []
   for (const [text, at] of listed(value, path)) {
     const c = parseCidr(text)
@@ -24,7 +30,7 @@ export function cidrList(value: OneOrTwo | undefined, path: Path, diags: Diagnos
       diags.at(at, `${toDisplay(path)} lists two ${familyName(c.family)} CIDRs (${twin.value.text} and ${c.text}); a dual-stack list has one IPv4 and one IPv6 CIDR`)
       continue
     }
-    out.push({value: c, path: at})
+    out.push({value: c, path: at, implicit})
   }
   return out.sort((a, b) => a.value.family - b.value.family)
 }
@@ -33,7 +39,7 @@ export function checkPodVsService(pods: Array<Located<Cidr>>, services: Array<Lo
   for (const s of services) {
     for (const p of pods) {
       if (overlaps(s.value, p.value))
-        diags.at(s.path, `${toDisplay(s.path)} ${s.value.text} overlaps ${toDisplay(p.path)} ${p.value.text}; the service and pod networks must be disjoint`)
+        diags.at(s.path, `${shown(s)} overlaps ${shown(p)}; the service and pod networks must be disjoint`)
     }
   }
 }

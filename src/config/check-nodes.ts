@@ -2,7 +2,7 @@
 // outside the pod and service networks, and explicit pod CIDRs that are canonical, inside
 // spec.podCIDR, clear of spec.serviceCIDR and of each other.
 import {type Cidr, contains, familyName, type Family, type Ip, overlaps, parseCidr, parseIp, unusableReason, within} from './cidr.js'
-import type {Located} from './check-cidrs.js'
+import {type Located, shown as where} from './check-cidrs.js'
 import type {Diagnostics} from './diagnostics.js'
 import {type Path, toDisplay} from './paths.js'
 import {listed, type RawNode} from './raw.js'
@@ -62,9 +62,9 @@ export function checkNodes(
         diags.at(at, `${toDisplay(at)} ${ip.text} is already the address of ${other.name} (line ${diags.lineOf(other.path)}); node addresses must be unique`)
       } else byAddress.set(ip.value, {path: at, name: label})
       for (const p of pods)
-        if (contains(p.value, ip)) diags.at(at, `${toDisplay(at)} ${ip.text} is inside ${toDisplay(p.path)} ${p.value.text}; node addresses must lie outside the pod network`)
+        if (contains(p.value, ip)) diags.at(at, `${toDisplay(at)} ${ip.text} is inside ${where(p)}; node addresses must lie outside the pod network`)
       for (const s of services)
-        if (contains(s.value, ip)) diags.at(at, `${toDisplay(at)} ${ip.text} is inside ${toDisplay(s.path)} ${s.value.text}; node addresses must lie outside the service network`)
+        if (contains(s.value, ip)) diags.at(at, `${toDisplay(at)} ${ip.text} is inside ${where(s)}; node addresses must lie outside the service network`)
       addresses.push(ip)
     }
 
@@ -103,7 +103,7 @@ export function checkNodes(
       }
       if (!within(c, pod.value)) diags.at(at, `${shown} is not inside ${toDisplay(pod.path)} ${pod.value.text}`)
       for (const s of services)
-        if (overlaps(c, s.value)) diags.at(at, `${shown} overlaps ${toDisplay(s.path)} ${s.value.text}`)
+        if (overlaps(c, s.value)) diags.at(at, `${shown} overlaps ${where(s)}`)
       const clash = explicitSeen.find((e) => overlaps(e.cidr, c))
       if (clash) diags.at(at, `${shown} overlaps ${clash.cidr.text}, the podCIDR of ${clash.name} (line ${diags.lineOf(clash.path)}); node pod CIDRs must be disjoint`)
       explicitSeen.push({cidr: c, path: at, name: label})

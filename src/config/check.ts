@@ -26,7 +26,7 @@ const OWN_KUBELET_FLAGS: Record<string, string> = {
 export function checkCluster(raw: RawCluster, diags: Diagnostics): Checked {
   const spec: RawSpec = raw.spec ?? {}
   const pods = cidrList(spec.podCIDR, ['spec', 'podCIDR'], diags)
-  const services = cidrList(spec.serviceCIDR ?? DEFAULTS.spec.serviceCIDR, ['spec', 'serviceCIDR'], diags)
+  const services = cidrList(spec.serviceCIDR ?? DEFAULTS.spec.serviceCIDR, ['spec', 'serviceCIDR'], diags, spec.serviceCIDR === undefined)
   checkPodVsService(pods, services, diags)
   const hostGw = (spec.routing ?? DEFAULTS.spec.routing) === 'host-gw'
   const nodes = checkNodes(raw.nodes ?? [], pods, services, hostGw, diags)

@@ -1,7 +1,7 @@
 // Reads the cluster file and parses it as YAML, turning every way this can fail (missing file, YAML
 // syntax, duplicate keys, empty file, a top level that is not a mapping) into positioned diagnostics.
 import {readFileSync} from 'node:fs'
-import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLError} from 'yaml'
+import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type YAMLError} from 'yaml'
 import {Diagnostics} from './diagnostics.js'
 import {Locator} from './locate.js'
 
@@ -54,6 +54,18 @@ export function parseYaml(text: string, diags: Diagnostics): Parsed | undefined 
     diags.raw(line, col, `the top level must be a mapping with apiVersion, kind, metadata, spec and nodes, not ${what}`)
     return undefined
   }
+  let dangling = false
+  visit(doc, {
+    Alias(_, alias) {
+      // yaml only notices an alias to a missing anchor in toJS(), without a position
+      if (alias.resolve(doc) === undefined) {
+        const {line, col} = lines.linePos(alias.range?.[0] ?? 0)
+        diags.raw(line, col, `YAML alias *${alias.source} refers to no anchor &${alias.source} before it`)
+        dangling = true
+      }
+    },
+  })
+  if (dangling) return undefined
   try {
     return {doc, locator, data: doc.toJS({maxAliasCount: 100})}
   } catch (err) {

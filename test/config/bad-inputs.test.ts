@@ -322,6 +322,16 @@ const cases: Case[] = [
     count: 2, // it is also outside spec.podCIDR
   },
   {
+    name: 'pod CIDR overlaps the default service CIDR',
+    yaml: y`
+      spec:
+        podCIDR: 10.64.0.0/10
+      nodes: ${node1}
+    `,
+    at: '2:3',
+    message: 'spec.serviceCIDR 10.96.0.0/12 (the default) overlaps spec.podCIDR 10.64.0.0/10',
+  },
+  {
     name: 'node address inside the pod CIDR',
     yaml: y`
       spec: {podCIDR: 10.244.0.0/16}
@@ -755,6 +765,15 @@ const cases: Case[] = [
     yaml: 'spec: {podCIDR: 10.244.0.0/16}\n---\nspec: {podCIDR: 10.245.0.0/16}\n',
     at: '2:1',
     message: 'the file holds more than one YAML document',
+  },
+  {
+    name: 'YAML alias without its anchor',
+    yaml: y`
+      spec: {podCIDR: *pods}
+      nodes: ${node1}
+    `,
+    at: '1:17',
+    message: 'YAML alias *pods refers to no anchor &pods before it',
   },
   {
     name: 'custom YAML tag',
