@@ -15,6 +15,7 @@ export type LabProblemReason =
   | 'command-failed'
   | 'node-failed'
   | 'locked'
+  | 'interrupted'
 
 /** A LabError (code LAB_FAILED, exit 1) that also says why, as `reason` in --json output. */
 export class LabProblem extends LabError {
@@ -26,4 +27,9 @@ export class LabProblem extends LabError {
   override toJSON(): Record<string, unknown> {
     return {...super.toJSON(), reason: this.reason}
   }
+}
+
+/** Throws a LabProblem('interrupted') once `signal` has fired (Ctrl-C during `up`: what was made is removed). */
+export function checkInterrupted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new LabProblem('interrupted', 'interrupted: what the lab had made so far was removed', ['run `netprov lab up` again'])
 }

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import {openSync, closeSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import net from 'node:net'
-import {LabProblem} from './errors.js'
+import {LabProblem, checkInterrupted} from './errors.js'
 
 // Constant text: everything variable comes in as positional parameters, never spliced into the script.
 // $1 lab dir, $2 hostname, $3 sshd binary, $4 sshd config, $5 sshd log, $6 the node's fstab (its bind
@@ -82,9 +82,10 @@ export function sshAnswers(address: string, timeoutMs = 1000, port = 22): Promis
 }
 
 /** Waits until the node's sshd answers; a LabProblem with the node's logs when it dies or times out. */
-export async function waitForSsh(node: string, address: string, b: BootSpec, started: ReturnType<typeof spawnNode>, timeoutMs = 20_000): Promise<void> {
+export async function waitForSsh(node: string, address: string, b: BootSpec, started: ReturnType<typeof spawnNode>, signal?: AbortSignal, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
+    checkInterrupted(signal)
     if (started.exited() !== undefined) throw await nodeFailure(node, `its sshd exited (code ${started.exited()})`, b)
     if (await sshAnswers(address, 500)) return
     if (Date.now() > deadline) throw await nodeFailure(node, `its sshd did not answer on ${address}:22 within ${timeoutMs / 1000}s`, b)

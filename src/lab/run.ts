@@ -26,6 +26,7 @@ export async function tryRun(argv: string[], opts: {input?: string; timeoutMs?: 
     stdin: opts.input === undefined ? 'ignore' : undefined,
     timeout: opts.timeoutMs ?? 60_000,
     env: {LC_ALL: 'C'},
+    cleanup: false, // execa's exit hook (signal-exit) would turn our Ctrl-C handling into a plain kill
   })
   const exitCode = r.exitCode ?? (r.failed ? 127 : 0)
   return {stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? (r.failed ? r.shortMessage : '')), exitCode}

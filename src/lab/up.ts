@@ -3,7 +3,7 @@
 import {mkdir, readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {renderClusterFile, podCIDROf} from './cluster-file.js'
-import {LabProblem} from './errors.js'
+import {LabProblem, checkInterrupted} from './errors.js'
 import {ipBatch, labParts, readHostRoutes} from './host-net.js'
 import {DEFAULT_LAB_NAME, LAB_ROOT, bridgeName, defaultLabDir, hostVethName, netnsName, nodeName, validateLabDir, validateLabName, validateNodeCount} from './names.js'
 import {type BootSpec, spawnNode, waitForSsh} from './node-boot.js'
@@ -27,6 +27,7 @@ export interface LabUpOptions {
   ownerPid?: number // recorded in lab.json: the test helper reaps labs whose owner died
   sshd?: string // sshd binary (absolute path); default: sshd found on PATH or in /usr/sbin
   onProgress?: (message: string) => void
+  signal?: AbortSignal // abort (e.g. on Ctrl-C): `up` stops and removes what it made
 }
 
 export type Lab = LabState & {timingsMs: Record<string, number>}
@@ -86,6 +87,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     })
     const lab = state!
     mark('claim', t0)
+    checkInterrupted(opts.signal)
 
     // 2. Keys and config files, and 3. the network (one namespace and one veth pair per node, the host
     //    end on the bridge), at the same time: one is mostly ssh-keygen, the other mostly the kernel.
@@ -120,12 +122,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     }
     const both = await Promise.allSettled([keys(), network()])
     for (const r of both) if (r.status === 'rejected') throw r.reason
+    checkInterrupted(opts.signal)
 
     // 4. The nodes: private dirs, hostname, sshd; wait until each answers SSH.
     const t = Date.now()
     say(`starting sshd on ${count} nodes`)
     const hostsLines = lab.nodes.map((n) => `${n.address}\t${n.name}`)
     await mapLimit(lab.nodes, opts.concurrency ?? 16, async (n) => {
+      checkInterrupted(opts.signal)
       const boot: BootSpec = {
         netns: n.netns,
         hostname: n.name,
@@ -138,7 +142,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
       }
       const started = spawnNode(boot)
       n.pid = started.pid
-      await waitForSsh(n.name, n.address, boot, started)
+      await waitForSsh(n.name, n.address, boot, started, opts.signal)
     })
     mark('nodes', t)
 

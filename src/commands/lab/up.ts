@@ -36,14 +36,26 @@ Nothing on the host changes but the lab's bridge, veths and files (plus empty mo
 
   async run(): Promise<Lab> {
     const {flags} = await this.parse(LabUp)
-    const lab = await labUp({
-      name: flags.name,
-      nodes: flags.nodes,
-      subnet: flags.subnet,
-      dir: flags.dir,
-      recreate: flags.recreate,
-      onProgress: this.jsonEnabled() ? undefined : (m) => this.logToStderr(m),
-    })
+    // Ctrl-C (or SIGTERM) while the lab comes up: stop, remove what was made, exit 1. A second one kills.
+    const interrupt = new AbortController()
+    const onSignal = () => interrupt.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    let lab: Lab
+    try {
+      lab = await labUp({
+        name: flags.name,
+        nodes: flags.nodes,
+        subnet: flags.subnet,
+        dir: flags.dir,
+        recreate: flags.recreate,
+        signal: interrupt.signal,
+        onProgress: this.jsonEnabled() ? undefined : (m) => this.logToStderr(m),
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
     this.log(`Lab ${lab.name} is up (${lab.nodes.length} nodes, ${(lab.timingsMs.total! / 1000).toFixed(1)}s).`)
     this.log('')
     const w = Math.max(...lab.nodes.map((n) => n.name.length))
