@@ -115,6 +115,27 @@ describe('lab lifecycle', () => {
     expect(await partsOf(name)).toEqual([])
   })
 
+  it('reports a node whose sshd died as unhealthy (status exits 1)', async () => {
+    const lab = await startLab({nodes: 2})
+    try {
+      process.kill(lab.node('node2').pid, 'SIGKILL')
+      await new Promise((r) => setTimeout(r, 200))
+      const s = await labStatus(lab.name)
+      expect(s.healthy).toBe(false)
+      expect(s.nodes.map((n) => [n.name, n.netnsExists, n.sshdRunning, n.sshAnswering])).toEqual([
+        ['node1', true, true, true],
+        ['node2', true, false, false],
+      ])
+      const cli = await execa('node', ['bin/run.js', 'lab', 'status', '--name', lab.name], {reject: false, cwd: new URL('../..', import.meta.url).pathname})
+      expect(cli.exitCode).toBe(1)
+      expect(cli.stdout).toMatch(/NOT healthy/)
+      expect(cli.stdout).toMatch(/node2 .* \(dead\)\s+NOT answering/)
+    } finally {
+      await lab.stop()
+    }
+    expect(await partsOf(lab.name)).toEqual([])
+  })
+
   it('reaps labs whose owning test process died', async () => {
     const dead = (await execa('sh', ['-c', 'echo $$'])).stdout.trim()
     const name = uniqueLabName()
