@@ -12,16 +12,12 @@ export function validSummary(file: string, c: Cluster): string {
 
 export default class Validate extends NetprovCommand {
   static override summary = 'Check a cluster file without touching any node.'
-  static override description = `Reads the cluster file and checks everything that can be checked without a node: YAML syntax,
-unknown or misspelt keys, types, CIDRs (well-formed, canonical, node CIDRs inside spec.podCIDR and disjoint,
-no overlap between pods, services and node addresses), unique node names and addresses, a bridge name the
-kernel accepts, and that no value could smuggle shell syntax into a command run on a node.
-
-Every problem is reported at once, one per line, as FILE:LINE:COL: message. Exit codes: 0 valid, 1 invalid.
-
-With --json it prints the normalised cluster, exactly what plan and apply work from: defaults filled in,
-allocated pod CIDRs, bridge gateways, resolved paths and per-node SSH settings. On errors it prints
-{"ok": false, "diagnostics": [{file, line, col, message, path}, ...]} and exits 1.`
+  // One line per paragraph: oclif wraps to the terminal width itself.
+  static override description = [
+    'Reads the cluster file and checks everything that can be checked without a node: YAML syntax, unknown or misspelt keys, types, CIDRs (well-formed, canonical, node CIDRs inside spec.podCIDR and disjoint, no overlap between pods, services and node addresses), unique node names and addresses, a bridge name the kernel accepts, that every node without a podCIDR can be given one, and that no value could smuggle shell syntax into a command run on a node.',
+    'Every problem is reported at once, one per line, as FILE:LINE:COL: message, on stderr. Exit codes: 0 valid, 1 invalid.',
+    'With --json it prints the normalised cluster, exactly what plan and apply work from: defaults filled in, allocated pod CIDRs, bridge gateways, resolved paths and per-node SSH settings. On errors it prints {"ok": false, ..., "diagnostics": [{file, line, col, message, path}]} and exits 1.',
+  ].join('\n\n')
   static override examples = [
     {description: 'Check ./netprov.yaml.', command: '<%= config.bin %> validate'},
     {description: 'Check another file.', command: '<%= config.bin %> validate -f clusters/lab.yaml'},
