@@ -6,6 +6,7 @@ import {type CheckedNode, checkNodes} from './check-nodes.js'
 import {DEFAULTS} from './defaults.js'
 import type {Diagnostics} from './diagnostics.js'
 import {toDisplay} from './paths.js'
+import {parsePortRange} from './ports.js'
 import type {RawCluster, RawSpec} from './raw.js'
 
 export interface Checked {
@@ -57,17 +58,6 @@ function checkMtu(spec: RawSpec, pods: Array<Located<Cidr>>, diags: Diagnostics)
   const mtu = spec.bridge?.mtu
   if (mtu !== undefined && mtu < 1280 && pods.some((p) => p.value.family === 6))
     diags.at(['spec', 'bridge', 'mtu'], `spec.bridge.mtu ${mtu} is below 1280, the minimum MTU for IPv6`)
-}
-
-/** Parses an extraPorts port: 8472, "8472" or "30000-32767". */
-export function parsePortRange(port: number | string): {from: number; to: number} | string {
-  if (typeof port === 'number') return {from: port, to: port}
-  const [a, b = a] = port.split('-')
-  const from = Number(a)
-  const to = Number(b)
-  for (const n of [from, to]) if (!(n >= 1 && n <= 65535)) return `port ${n} in "${port}" is out of range (1-65535)`
-  if (from > to) return `the range "${port}" runs backwards; write "${to}-${from}"`
-  return {from, to}
 }
 
 function checkPorts(spec: RawSpec, diags: Diagnostics): void {

@@ -5,7 +5,7 @@ import {isAbsolute, resolve} from 'node:path'
 import type {Allocation} from './allocate.js'
 import {gatewayOf} from './cidr.js'
 import type {Checked} from './check.js'
-import {parsePortRange} from './check.js'
+import {parsePortRange} from './ports.js'
 import type {RawCluster, RawSsh} from './raw.js'
 import type {Cluster, NodeSpec, PortRule, Role, SshSettings} from './types.js'
 
