@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import type {Change, Step} from '../plan/types.js'
 import {quoteArg, quoteArgv} from '../transport/quote.js'
-import {type TarEntry, tar} from './tar.js'
+import {type TarEntry, tarParts} from './tar.js'
 
 import {GENERATION_FILE, LOCK_DIR, STATE_DIR} from '../resources/markers.js'
 
@@ -36,8 +36,12 @@ put() {
 
 export interface ApplyProgram {
   script: string
-  archive: Buffer
+  archive: Buffer[] // tar parts, streamed to the node's stdin
 }
+
+// One read per local file per run: every node's archive shares the same plugin buffers.
+const fileCache = new Map<string, Buffer>()
+const readCached = (path: string) => fileCache.get(path) ?? fileCache.set(path, readFileSync(path)).get(path)!
 
 export interface ProgramOptions {
   holder: string // who is applying: written into the lock info
@@ -68,7 +72,7 @@ export function buildProgram(changes: readonly {index: number; steps: readonly S
   lines.push(`printf '%s\\n' ${quoteArg(o.newGeneration)} > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE}`, `: > ${LOCK_DIR}/lock.info`, `printf '@@NP ok\\n'`)
   const script = lines.join('\n') + '\n'
   files.push({name: 'run.sh', data: Buffer.from(script), mode: 0o700})
-  return {script, archive: tar(files)}
+  return {script, archive: tarParts(files)}
 }
 
 function stepLine(i: number, s: Step, files: TarEntry[]): string {
@@ -82,7 +86,7 @@ function stepLine(i: number, s: Step, files: TarEntry[]): string {
     }
     case 'upload': {
       const name = `f${files.length}`
-      files.push({name, data: readFileSync(s.local)})
+      files.push({name, data: readCached(s.local)})
       return `put ${i} ${name} ${quoteArg(s.path)} ${quoteArg(s.mode)} ${quoteArg(s.sha256)}`
     }
     case 'remove':

@@ -28,7 +28,8 @@ export interface TarEntry {
   mode?: number
 }
 
-export function tar(entries: readonly TarEntry[]): Buffer {
+/** The archive as parts: headers and padding are new, file data is the entries' own buffers. */
+export function tarParts(entries: readonly TarEntry[]): Buffer[] {
   const parts: Buffer[] = []
   for (const e of entries) {
     parts.push(header(e.name, e.data.length, e.mode ?? 0o644), e.data)
@@ -36,5 +37,9 @@ export function tar(entries: readonly TarEntry[]): Buffer {
     if (pad) parts.push(Buffer.alloc(pad, 0))
   }
   parts.push(Buffer.alloc(1024, 0))
-  return Buffer.concat(parts)
+  return parts
+}
+
+export function tar(entries: readonly TarEntry[]): Buffer {
+  return Buffer.concat(tarParts(entries))
 }

@@ -4,7 +4,7 @@ export type FakeHandler = (argv: readonly string[], options: ExecOptions) => Exe
 
 /** For unit tests: answers from a handler, records every call. */
 export class FakeTransport implements Transport {
-  readonly calls: {argv: readonly string[]; stdin?: string | Uint8Array}[] = []
+  readonly calls: {argv: readonly string[]; stdin?: ExecOptions['stdin']}[] = []
   constructor(readonly node: string, private readonly handler: FakeHandler) {}
 
   get roundTrips(): number {

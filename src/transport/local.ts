@@ -1,4 +1,5 @@
 import {execa} from 'execa'
+import {Readable} from 'node:stream'
 import type {ExecOptions, ExecResult, Transport} from './transport.js'
 
 /** netprov running on the node itself: same commands, no SSH. */
@@ -10,7 +11,7 @@ export class LocalTransport implements Transport {
     this.roundTrips++
     const [cmd, ...args] = [...this.prefix, ...argv]
     const child = execa(cmd!, args, {
-      input: options.stdin,
+      input: stdinInput(options.stdin),
       timeout: options.timeoutMs,
       reject: false,
       stripFinalNewline: false,
@@ -23,6 +24,11 @@ export class LocalTransport implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Byte parts become a stream, so a node's archive is never copied into one big buffer. */
+export function stdinInput(stdin: ExecOptions['stdin']): string | Uint8Array | Readable | undefined {
+  return Array.isArray(stdin) ? Readable.from(stdin as Uint8Array[], {objectMode: false}) : (stdin as string | Uint8Array | undefined)
 }
 
 export function streamLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {SshSettings} from '../config/types.js'
 import {ConnectError} from '../errors.js'
-import {streamLines} from './local.js'
+import {stdinInput, streamLines} from './local.js'
 import {quoteArgv} from './quote.js'
 import type {ExecOptions, ExecResult, Transport} from './transport.js'
 
@@ -53,7 +53,7 @@ export class SshTransport implements Transport {
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.roundTrips++
     const child = execa('ssh', [...this.sshArgs(), this.remoteCommand(argv)], {
-      input: options.stdin ?? '',
+      input: stdinInput(options.stdin) ?? '',
       timeout: options.timeoutMs,
       reject: false,
       stripFinalNewline: false,

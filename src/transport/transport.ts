@@ -1,7 +1,8 @@
 // The only interface that touches a node. Commands are argument arrays, never shell text.
 
 export interface ExecOptions {
-  stdin?: string | Uint8Array
+  /** Parts are streamed in order without being joined (large archives share cached file buffers). */
+  stdin?: string | Uint8Array | readonly Uint8Array[]
   timeoutMs?: number
   /** Called with each complete stdout line as it arrives (progress markers). */
   onLine?: (line: string) => void
