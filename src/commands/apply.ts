@@ -12,12 +12,9 @@ import {renderPlan} from '../render/plan-human.js'
 export default class Apply extends NetprovCommand {
   static override enableJsonFlag = false
   static override summary = 'Make the changes: converge every node to the cluster file, or apply a saved plan exactly.'
-  static override description = `Plans (or loads PLANFILE), shows the plan, asks for confirmation on a terminal, then changes each
-node in one SSH round trip: its steps in dependency order, under a lock on the node, files written
-atomically, plugin binaries sent only when their sha256 differs. Nodes run in parallel (spec.ssh.concurrency).
+  static override description = `Plans (or loads PLANFILE), shows the plan, asks for confirmation on a terminal, then changes each node in one SSH round trip: its steps in dependency order, under a lock on the node, files written atomically, plugin binaries sent only when their sha256 differs. Nodes run in parallel (spec.ssh.concurrency).
 
-A node whose step fails is rolled back to the state it was planned from (files, addresses, routes, bridge);
-the other nodes still finish. After applying, each node is read again and must show no changes.
+A node whose step fails is rolled back to the state it was planned from (files, addresses, routes, bridge); the other nodes still finish. After applying, each node is read again and must show no changes.
 
 A saved plan (from \`netprov plan --out\`) is applied only if no node changed since it was made; otherwise
 nothing is changed anywhere ("stale plan").

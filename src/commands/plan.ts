@@ -15,15 +15,11 @@ export function planExitCode(plan: PlanDoc, detailed: boolean): number {
 export default class Plan extends NetprovCommand {
   static override enableJsonFlag = false
   static override summary = "Show what apply would change: reads every node's real state and diffs it with the cluster file."
-  static override description = `Reads each node over SSH (one round trip per node, nodes in parallel) and compares what is there
-with what the cluster file wants: the pod bridge and its gateway address, host-gw routes, sysctls, CNI plugin
-binaries and configuration. Nothing on any node is changed.
+  static override description = `Reads each node over SSH (one round trip per node, nodes in parallel) and compares what is there with what the cluster file wants: the pod bridge and its gateway address, host-gw routes, sysctls, CNI plugin binaries and configuration. Nothing on any node is changed.
 
-Objects netprov did not make (a foreign route into the pod network, another CNI config that a runtime would
-load first) are listed as findings: netprov reports them and never touches them.
+Objects netprov did not make (a foreign route into the pod network, another CNI config that a runtime would load first) are listed as findings: netprov reports them and never touches them.
 
-Exit codes: 0 success; 1 error (bad file, unreachable node); with --detailed-exitcode, 2 means there are
-changes to apply. --out saves the plan, with a digest of each node's state, for \`netprov apply PLANFILE\`.`
+Exit codes: 0 success; 1 error (bad file, unreachable node); with --detailed-exitcode, 2 means there are changes to apply. --out saves the plan, with a digest of each node's state, for \`netprov apply PLANFILE\`.`
   static override examples = [
     '<%= config.bin %> plan -f cluster.yaml',
     '<%= config.bin %> plan --node node1 --node node2',
