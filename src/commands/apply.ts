@@ -16,8 +16,7 @@ export default class Apply extends NetprovCommand {
 
 A node whose step fails is rolled back to the state it was planned from (files, addresses, routes, bridge); the other nodes still finish. After applying, each node is read again and must show no changes.
 
-A saved plan (from \`netprov plan --out\`) is applied only if no node changed since it was made; otherwise
-nothing is changed anywhere ("stale plan").
+A saved plan (from \`netprov plan --out\`) is applied only if no node changed since it was made; otherwise nothing is changed anywhere ("stale plan").
 
 Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 otherwise.`
   static override examples = [

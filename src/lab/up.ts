@@ -46,6 +46,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
   }
   const wanted = opts.subnet ?? DEFAULT_SUBNET
   if (wanted !== 'auto') checkNodesFit(parseSubnet(wanted), count)
+  else if (count > 244) throw new LabProblem('bad-subnet', `--subnet auto picks a /24, which holds at most 244 nodes, not ${count}`, ['pass a larger --subnet, e.g. 10.201.0.0/16'])
   const {tools} = checkPrerequisites()
   const sshd = opts.sshd ?? tools.sshd!
   if (!path.isAbsolute(sshd)) throw new LabProblem('missing-tools', `sshd must be an absolute path, not "${sshd}"`)
@@ -172,7 +173,7 @@ async function chooseSubnet(wanted: string, count: number, autoStart = 0): Promi
     ]
   }
   if (wanted === 'auto') {
-    const s = pickSubnet((c) => c.prefix === 24 && count <= 244 && clashes(c).length === 0, autoStart)
+    const s = pickSubnet((c) => clashes(c).length === 0, autoStart)
     if (!s) throw new LabProblem('subnet-in-use', 'no free /24 left in 172.31.0.0/16 for a lab', ['pass --subnet with a free private subnet'])
     return s
   }
