@@ -21,7 +21,7 @@ export interface LabDownResult {
 
 /** Takes lab `name` (or the lab in `dir`) down. Succeeds, with existed=false, when there is nothing to remove. */
 export async function labDown(target: {name?: string; dir?: string} | string = {}): Promise<LabDownResult> {
-  checkPrerequisites()
+  checkPrerequisites({only: ['ip']}) // taking a lab down needs no sshd
   return destroyLab(typeof target === 'string' ? (target.startsWith('/') ? {dir: target} : {name: target}) : target)
 }
 

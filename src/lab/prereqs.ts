@@ -31,8 +31,8 @@ export function findTool(tool: string, dirs: string[] = [...(process.env.PATH ??
 }
 
 /** Throws a LabProblem unless we run as root with every required program installed.
- *  `searchPath` (tests) replaces PATH and the sbin dirs. */
-export function checkPrerequisites(opts: {uid?: number; searchPath?: string} = {}): {tools: Record<string, string>} {
+ *  `searchPath` (tests) replaces PATH and the sbin dirs; `only` checks just those programs. */
+export function checkPrerequisites(opts: {uid?: number; searchPath?: string; only?: string[]} = {}): {tools: Record<string, string>} {
   const uid = opts.uid ?? process.getuid?.() ?? 0
   if (uid !== 0) {
     throw new LabProblem('not-root', 'netprov lab needs root: it creates network namespaces, a bridge, veth pairs and mounts', [
@@ -41,7 +41,7 @@ export function checkPrerequisites(opts: {uid?: number; searchPath?: string} = {
   }
   const tools: Record<string, string> = {}
   const missing: string[] = []
-  for (const tool of Object.keys(REQUIRED_TOOLS)) {
+  for (const tool of opts.only ?? Object.keys(REQUIRED_TOOLS)) {
     const found = opts.searchPath === undefined ? findTool(tool) : findTool(tool, opts.searchPath.split(':'))
     if (found) tools[tool] = found
     else missing.push(tool)
