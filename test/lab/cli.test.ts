@@ -60,10 +60,12 @@ describe('netprov lab up / status / down', () => {
 
     // a process left running in a pod namespace on node2 (what a test pod would be) must go too
     const ssh = ['-F', `${lab.dir}/ssh_config`, 'node2']
-    const bg = await execa('ssh', [...ssh, 'ip netns add leftover && (ip netns exec leftover setsid sleep 600 </dev/null >/dev/null 2>&1 & ) && sleep 0.2 && pgrep -x sleep'], {reject: false})
+    const bg = await execa('ssh', [...ssh, 'ip netns add leftover && { ip netns exec leftover sleep 600 </dev/null >/dev/null 2>&1 & echo $!; }'], {reject: false})
     expect(bg.exitCode).toBe(0)
-    const sleeper = Number(bg.stdout.trim().split('\n')[0])
+    const sleeper = Number(bg.stdout.trim())
+    await new Promise((r) => setTimeout(r, 200))
     expect(running(sleeper)).toBe(true)
+    expect(readFileSync(`/proc/${sleeper}/cmdline`, 'utf8').split('\u0000')).toEqual(['sleep', '600', ''])
     const pids = lab.nodes.map((n: {pid: number}) => n.pid)
 
     const down = await cli('lab', 'down', '--name', name)
