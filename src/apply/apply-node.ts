@@ -10,7 +10,7 @@ import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import type {Transport} from '../transport/transport.js'
 import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
 
-export type NodeStatus = 'converged' | 'unchanged' | 'failed' | 'stale' | 'locked' | 'unreachable'
+export type NodeStatus = 'converged' | 'unchanged' | 'failed' | 'stale' | 'locked' | 'unreachable' | 'skipped'
 
 export interface NodeResult {
   name: string
@@ -70,6 +70,11 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     if (outcome.locked) return result('locked', {error: nodeError(new LockedError(o.node.name, outcome.locked))})
     if (outcome.stale !== undefined) {
       return result('stale', {error: {code: 'PLAN_STALE', message: `node ${o.node.name}: another netprov apply changed it since it was read; nothing was changed`, suggestions: ['run the command again: it will plan from the node\'s new state']}})
+    }
+    if (!outcome.ok && outcome.failed === undefined) {
+      // No failure marker: the program was cut off, not failed. It keeps running on the node (it ignores
+      // hang-ups), so rolling back now would race it.
+      return result('failed', {applied: outcome.done.length, error: {code: 'CONNECTION_LOST', message: `node ${o.node.name}: lost the connection during apply (exit ${r.exitCode}) after ${outcome.done.length} of ${changes.length} changes; the node finishes its program on its own`, suggestions: [`run \`netprov plan --node ${o.node.name}\` to see where it stands, then apply again`]}})
     }
     if (!outcome.ok) {
       const failed = outcome.failed === undefined ? undefined : changes[outcome.failed]

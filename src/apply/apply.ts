@@ -61,26 +61,64 @@ export async function applyPlan(cluster: Cluster, plan: Plan, opts: ApplyOptions
       report,
     })
   const names = plan.nodes.map((n) => n.name)
+  const interrupt = gracefulInterrupt()
+  const stop = {stop: interrupt.requested, skipped: (name: string): NodeResult => ({name, status: 'skipped', applied: 0, error: {code: 'INTERRUPTED', message: `node ${name}: not started: interrupted`, suggestions: ['run apply again']}, stats: {roundTrips: 0, ms: 0}})}
   let results: NodeResult[]
-  if (opts.progress === 'tty') results = await withListr(names, limit, run)
-  else {
-    const log = opts.progress === 'lines' ? (node: string, m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${node}: ${m}\n`) : () => {}
-    results = await mapPool(names, limit, async (name) => {
-      const r = await run(name, (m) => log(name, m))
-      log(name, r.error ? `${r.status}: ${r.error.message}` : r.status)
-      return r
-    })
+  try {
+    results = opts.progress === 'tty' ? await withListr(names, limit, run, stop) : await runPlain(names, limit, run, opts.progress, stop)
+  } finally {
+    interrupt.dispose()
   }
   return {ok: results.every((r) => r.status === 'converged' || r.status === 'unchanged'), nodes: results, summary: plan.summary}
 }
 
-async function withListr(names: string[], limit: number, run: (name: string, report: (m: string) => void) => Promise<NodeResult>): Promise<NodeResult[]> {
+/**
+ * First Ctrl-C: nodes already running finish (their programs are atomic per node and run on even
+ * without netprov), no new node starts. Second Ctrl-C: exit now; running node programs still finish.
+ */
+function gracefulInterrupt(): {requested: () => boolean; dispose: () => void} {
+  let count = 0
+  const onSignal = () => {
+    count++
+    if (count === 1) process.stderr.write('\nInterrupted: letting the nodes being changed finish; no new node starts. Ctrl-C again to exit now (running node programs still finish on the nodes).\n')
+    else process.exit(130)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    requested: () => count > 0,
+    dispose: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}
+
+type Stop = {stop: () => boolean; skipped: (name: string) => NodeResult}
+
+async function runPlain(names: string[], limit: number, run: (name: string, report: (m: string) => void) => Promise<NodeResult>, progress: Progress | undefined, stop: Stop): Promise<NodeResult[]> {
+  {
+    const log = progress === 'lines' ? (node: string, m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${node}: ${m}\n`) : () => {}
+    return mapPool(
+      names,
+      limit,
+      async (name) => {
+        const r = await run(name, (m) => log(name, m))
+        log(name, r.error ? `${r.status}: ${r.error.message}` : r.status)
+        return r
+      },
+      stop,
+    )
+  }
+}
+
+async function withListr(names: string[], limit: number, run: (name: string, report: (m: string) => void) => Promise<NodeResult>, stop: Stop): Promise<NodeResult[]> {
   const results = new Map<string, NodeResult>()
   const tasks = new Listr(
     names.map((name) => ({
       title: name,
       task: async (_ctx: unknown, task: {output: string; title: string}) => {
-        const r = await run(name, (m) => (task.output = m))
+        const r = stop.stop() ? stop.skipped(name) : await run(name, (m) => (task.output = m))
         results.set(name, r)
         task.title = `${name}: ${r.status}${r.applied ? ` (${r.applied} change${r.applied === 1 ? '' : 's'})` : ''}`
         if (r.error) throw new Error(r.error.message)

@@ -15,12 +15,16 @@ export const EXIT_STALE = 76
  * prints a marker netprov reads to know which change broke.
  */
 const PRELUDE = String.raw`set -u
+# A node's program runs to its end even if netprov or its connection goes away (Ctrl-C, network
+# blip): a finished program is a consistent node; one killed half-way is not.
+trap '' HUP INT TERM PIPE
 umask 022
 d=$1
 fail() { printf '@@NP fail %s %s\n' "$1" "$2"; exit 1; }
 run() {
   i=$1; tol=$2; shift 2
-  if "$@" 2>"$d/err"; then return 0; fi
+  # 9>&-: the lock is the program's; a step that leaves something running (a timer) must not hold it.
+  if "$@" 2>"$d/err" 9>&-; then return 0; fi
   rc=$?
   if [ -n "$tol" ] && grep -q -- "$tol" "$d/err"; then return 0; fi
   printf '%s: ' "$*" >&2; cat "$d/err" >&2; fail "$i" "$rc"

@@ -16,7 +16,13 @@ import type {ExecOptions, ExecResult, Transport} from './transport.js'
  */
 export class SshTransport implements Transport {
   roundTrips = 0
-  constructor(readonly node: string, private readonly ssh: SshSettings, private readonly controlDir = controlDirectory()) {}
+  /** `multiplex: false`: a connection of its own for every call, never a shared master (see `fresh`). */
+  constructor(readonly node: string, private readonly ssh: SshSettings, private readonly controlDir = controlDirectory(), private readonly multiplex = true) {}
+
+  /** The same node over new connections only: proves that a new SSH connection gets through (firewall confirm). */
+  fresh(): SshTransport {
+    return new SshTransport(this.node, this.ssh, this.controlDir, false)
+  }
 
   /** The ssh(1) arguments up to and including the destination. Exported for tests. */
   sshArgs(): string[] {
@@ -32,7 +38,8 @@ export class SshTransport implements Transport {
       '-p', String(s.port),
       '-l', s.user,
     ]
-    if (persist !== 'no') {
+    if (!this.multiplex) args.push('-o', 'ControlMaster=no', '-o', 'ControlPath=none') // not even a master from ~/.ssh/config
+    else if (persist !== 'no') {
       // %C alone keys on user, host and port: a run with another known_hosts file or key must not
       // ride on a master connection that was verified under other settings.
       const settings = createHash('sha256').update(JSON.stringify([s.knownHostsFile, s.strictHostKeyChecking, s.identityFile, s.become])).digest('hex').slice(0, 12)
@@ -58,6 +65,9 @@ export class SshTransport implements Transport {
       reject: false,
       stripFinalNewline: false,
       encoding: 'utf8',
+      // Its own process group: a Ctrl-C at the terminal reaches netprov, which decides what to stop,
+      // instead of killing every ssh mid-program.
+      detached: true,
     })
     if (options.onLine) streamLines(child.stdout!, options.onLine)
     const r = await child
