@@ -1,27 +1,24 @@
-import {Address4, Address6} from 'ip-address'
+// String-level helpers over the cluster file's CIDR arithmetic (src/config/cidr.ts), for code that
+// reads addresses from nodes (facts, resources): one implementation of the math.
+import {type Family, overlaps as cidrOverlaps, parseCidr, parseIp} from '../config/cidr.js'
 
-export type Family = 4 | 6
+export type {Family}
 
 export function familyOf(addrOrCidr: string): Family {
   return addrOrCidr.includes(':') ? 6 : 4
 }
 
-function parse(cidr: string): Address4 | Address6 {
-  return familyOf(cidr) === 4 ? new Address4(cidr) : new Address6(cidr)
-}
-
-/** Do two CIDRs (or addresses) share any address? Different families never overlap. */
+/** Do two CIDRs share any address? Different families never do; text that does not parse overlaps nothing. */
 export function overlaps(a: string, b: string): boolean {
-  if (familyOf(a) !== familyOf(b)) return false
-  const x = parse(a)
-  const y = parse(b)
-  return x.startAddress().bigInt() <= y.endAddress().bigInt() && y.startAddress().bigInt() <= x.endAddress().bigInt()
+  const x = parseCidr(a)
+  const y = parseCidr(b)
+  return typeof x !== 'string' && typeof y !== 'string' && cidrOverlaps(x, y)
 }
 
-/** Canonical text of an address or CIDR (compressed IPv6, network address kept as given). */
+/** Canonical text of an address or CIDR (compressed IPv6); the prefix length is kept as given. */
 export function canonical(cidr: string): string {
-  if (familyOf(cidr) === 4) return cidr
   const [addr, len] = cidr.split('/')
-  const c = new Address6(addr!).correctForm()
-  return len === undefined ? c : `${c}/${len}`
+  const ip = parseIp(addr!)
+  const text = typeof ip === 'string' ? addr! : ip.text
+  return len === undefined ? text : `${text}/${len}`
 }
