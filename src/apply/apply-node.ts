@@ -9,6 +9,7 @@ import type {Change, NodeError, NodePlan} from '../plan/types.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import type {Transport} from '../transport/transport.js'
 import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
+import {confirmFirewall} from './firewall-confirm.js'
 
 export type NodeStatus = 'converged' | 'unchanged' | 'failed' | 'stale' | 'locked' | 'unreachable' | 'skipped'
 
@@ -83,6 +84,9 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
       const rolledBack = await rollback(o, changes, outcome)
       return result('failed', {applied: outcome.done.length, rolledBack, error: nodeError(err)})
     }
+    // A firewall change stays only if a new SSH connection gets through (else the node restores it).
+    const unconfirmed = await confirmFirewall(o.transport, o.node, changes)
+    if (unconfirmed) return result('failed', {applied: changes.length, error: nodeError(unconfirmed)})
     o.report('verifying')
     const remaining = await converged(o)
     if (remaining.length) return result('failed', {applied: changes.length, error: nodeError(new VerificationError(o.node.name, remaining))})

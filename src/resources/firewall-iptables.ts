@@ -1,0 +1,81 @@
+import type {Cluster, NodeSpec} from '../config/types.js'
+import {BUILTIN, CHAIN_PREFIX, type Family} from '../facts/iptables.js'
+import type {Chains} from '../facts/nft.js'
+import {forwardRules, inputRules} from './firewall-rules.js'
+
+// The iptables backend: chains NETPROV-INPUT / NETPROV-FORWARD (IPv4 with iptables, IPv6 with
+// ip6tables), jumped to from the top of INPUT and FORWARD. A change is one `iptables-restore --noflush`
+// file per family: only netprov's chains and its own jumps are touched, in one transaction.
+
+export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6']
+const INPUT = `${CHAIN_PREFIX}INPUT`
+const FORWARD = `${CHAIN_PREFIX}FORWARD`
+
+/** What netprov wants, in the normalised form the iptables fact reads back. */
+export function iptablesChains(cluster: Cluster, node: NodeSpec): Chains {
+  const chains: Chains = {}
+  for (const fam of FAMILIES) {
+    const f = fam === 'ipv4' ? 4 : 6
+    chains[`${fam} INPUT`] = [`@1 jump ${INPUT}`]
+    chains[`${fam} FORWARD`] = [`@1 jump ${FORWARD}`]
+    chains[`${fam} ${INPUT}`] = [...inputRules(cluster, node, [f]), 'drop'] // the allow-list's end
+    chains[`${fam} ${FORWARD}`] = forwardRules(cluster, [f]) // no match: back to FORWARD
+  }
+  return chains
+}
+
+const TARGETS: Record<string, string> = {accept: 'ACCEPT', drop: 'DROP', return: 'RETURN'}
+
+/** A normalised line -> iptables rule spec, commented "netprov". "? spec" lines are kept as they were. */
+export function ruleSpec(line: string): string {
+  if (line.startsWith('? ')) return line.slice(2)
+  const w = line.split(' ')
+  const out: string[] = []
+  let i = 0
+  while (i < w.length) {
+    const [a, b, c] = [w[i]!, w[i + 1], w[i + 2]]
+    if (a === 'ct' && b === 'state') out.push('-m', 'conntrack', '--ctstate', c!.toUpperCase()), (i += 3)
+    else if (a === 'iifname') out.push('-i', b!.replaceAll('"', '')), (i += 2)
+    else if (a === 'meta' && b === 'l4proto') out.push('-p', c!), (i += 3)
+    else if ((a === 'ip' || a === 'ip6') && (b === 'saddr' || b === 'daddr')) out.push(b === 'saddr' ? '-s' : '-d', c!), (i += 3)
+    else if ((a === 'tcp' || a === 'udp') && b === 'dport') out.push('-p', a, '-m', a, '--dport', c!.replace('-', ':')), (i += 3)
+    else if (a === 'jump') out.push('-m', 'comment', '--comment', 'netprov', '-j', b!), (i += 2)
+    else if (TARGETS[a]) out.push('-m', 'comment', '--comment', 'netprov', '-j', TARGETS[a]), (i += 1)
+    else throw new Error(`netprov bug: no iptables form for "${line}"`)
+  }
+  return out.join(' ')
+}
+
+const ofFamily = (chains: Chains | null, fam: Family) =>
+  Object.entries(chains ?? {})
+    .filter(([k]) => k.startsWith(`${fam} `))
+    .map(([k, lines]) => [k.slice(fam.length + 1), lines] as const)
+
+/** "@3 jump X" -> [3, "jump X"] */
+const jump = (line: string): [number, string] => {
+  const m = /^@(\d+) (.*)$/.exec(line)!
+  return [Number(m[1]), m[2]!]
+}
+
+/**
+ * The iptables-restore --noflush input that turns `from` (what is on the node) into `to`, for one
+ * family; null when neither has anything of that family. Declaring a chain creates or flushes it;
+ * jumps are deleted by their exact spec and re-inserted at their position, lowest first.
+ */
+export function transition(from: Chains | null, to: Chains | null, fam: Family): string | null {
+  const was = ofFamily(from, fam)
+  const will = ofFamily(to, fam)
+  if (was.length === 0 && will.length === 0) return null
+  const own = (xs: typeof was) => xs.filter(([name]) => name.startsWith(CHAIN_PREFIX))
+  const builtin = (xs: typeof was) => xs.filter(([name]) => (BUILTIN as readonly string[]).includes(name))
+  const keep = new Set(own(will).map(([name]) => name))
+  const gone = own(was).filter(([name]) => !keep.has(name))
+  const lines = ['*filter', ...own(will).map(([name]) => `:${name} - [0:0]`)]
+  for (const [name, rules] of builtin(was)) for (const r of rules) lines.push(`-D ${name} ${ruleSpec(jump(r)[1])}`)
+  lines.push(...gone.map(([name]) => `-F ${name}`), ...gone.map(([name]) => `-X ${name}`))
+  for (const [name, rules] of own(will)) for (const r of rules) lines.push(`-A ${name} ${ruleSpec(r)}`)
+  for (const [name, rules] of builtin(will)) {
+    for (const [pos, r] of rules.map(jump).sort((a, b) => a[0] - b[0])) lines.push(`-I ${name} ${pos} ${ruleSpec(r)}`)
+  }
+  return [...lines, 'COMMIT', ''].join('\n')
+}

@@ -1,0 +1,115 @@
+import {type ResultPromise, execa} from 'execa'
+import {existsSync, mkdirSync} from 'node:fs'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {applyNode} from '../../src/apply/apply-node.js'
+import {bootstrapArgv, buildProgram} from '../../src/apply/script.js'
+import type {Cluster} from '../../src/config/types.js'
+import {readNodeFacts} from '../../src/facts/node.js'
+import {planNode} from '../../src/plan/planner.js'
+import {firewall} from '../../src/resources/firewall.js'
+import {guardDir} from '../../src/resources/firewall-guard.js'
+import {LocalTransport} from '../../src/transport/local.js'
+import {cluster} from '../helpers/cluster.js'
+import {localFacts} from '../helpers/facts.js'
+
+// The firewall kind against the real kernel, without SSH: a scratch network + mount namespace (tmpfs
+// on netprov's state dirs), facts read for real, the real apply program, the real safety timer.
+// Needs root; the e2e tests add SSH and peers on top.
+const root = process.getuid?.() === 0 && existsSync('/usr/bin/unshare')
+let ns: ResultPromise | undefined
+let pid = 0
+const inNs = () => new LocalTransport('scratch', ['nsenter', '-t', String(pid), '-n', '-m', '--'])
+const sh = async (script: string) => (await inNs().exec(['sh', '-c', script])).stdout
+
+beforeAll(async () => {
+  if (!root) return
+  for (const d of ['/var/lib/netprov', '/run/netprov']) mkdirSync(d, {recursive: true})
+  ns = execa('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs np /var/lib/netprov && mount -t tmpfs np /run/netprov && ip link set lo up && echo ready && exec sleep 3600'], {reject: false})
+  await new Promise<void>((resolve) => ns!.stdout!.once('data', () => resolve()))
+  pid = ns.pid!
+})
+afterAll(() => {
+  ns?.kill('SIGKILL')
+})
+
+const withBackend = (backend: 'nftables' | 'iptables', ports: number[] = []): Cluster =>
+  cluster(2, {firewall: {backend, extraPorts: ports.map((p) => ({from: p, to: p, protocol: 'tcp' as const, roles: ['control-plane' as const]}))}})
+
+async function plan(c: Cluster) {
+  const facts = await readNodeFacts(inNs(), c, c.nodes[0]!, [firewall])
+  return planNode(c, c.nodes[0]!, facts, localFacts(c), [firewall])
+}
+
+async function apply(c: Cluster) {
+  const p = await plan(c)
+  return applyNode({cluster: c, node: c.nodes[0]!, plan: p, local: localFacts(c), resources: [firewall], transport: inNs(), lockWaitSeconds: 5, report: () => {}})
+}
+
+/** The apply program alone, as apply runs it, but nobody confirms: the safety timer (2 s) decides. */
+async function applyUnconfirmed(c: Cluster) {
+  process.env.NETPROV_FIREWALL_CONFIRM_SECONDS = '2' // read when the steps are made
+  try {
+    const p = await plan(c)
+    const prog = buildProgram(p.changes.map((ch, index) => ({index, steps: ch.steps})), {holder: 'test', expectedGeneration: p.generation ?? null, newGeneration: `g${Date.now()}`, lockWaitSeconds: 5})
+    const r = await inNs().exec(bootstrapArgv(), {stdin: prog.archive})
+    return {stdout: r.stdout, changes: p.changes.map((x) => `${x.action} ${x.id}`)}
+  } finally {
+    delete process.env.NETPROV_FIREWALL_CONFIRM_SECONDS
+  }
+}
+
+describe.skipIf(!root)('firewall on a real kernel (scratch namespace)', () => {
+  it('nftables: create, converged, drift repaired; a foreign table is left alone', async () => {
+    await sh('nft add table inet foreign && nft add chain inet foreign in "{ type filter hook input priority 10; policy accept; }" && nft add rule inet foreign in tcp dport 7 counter')
+    const c = withBackend('nftables')
+    expect((await plan(c)).changes.map((x) => `${x.action} ${x.id}`)).toEqual(['create nftables'])
+    expect(await apply(c)).toMatchObject({status: 'converged', applied: 1})
+    expect((await plan(c)).changes).toEqual([])
+    // confirmed: the timer is killed (at most a zombie waiting for init), nothing is armed
+    expect(await sh(`d=${guardDir('nftables')}; ls $d; p=$(cat $d/timer.pid); ps -o stat= -g $p | grep -v "^Z" && echo timer-alive; true`)).toBe('apply.nft\nprevious.nft\nrestore.sh\ntimer.pid\n')
+    await sh('nft add rule inet netprov input tcp dport 9999 accept')
+    expect((await plan(c)).changes.map((x) => `${x.action} ${x.id}`)).toEqual(['update nftables'])
+    expect(await apply(c)).toMatchObject({status: 'converged'})
+    expect(await sh('nft list table inet netprov')).not.toContain('9999')
+    expect(await sh('nft list table inet foreign')).toContain('tcp dport 7 counter')
+  })
+
+  it('unconfirmed: the node puts the previous rules back by itself', async () => {
+    const before = await sh('nft list table inet netprov')
+    const r = await applyUnconfirmed(withBackend('nftables', [8472]))
+    expect(r.stdout).toContain('@@NP ok')
+    expect(await sh('nft list table inet netprov')).toContain('tcp dport 8472 accept') // applied...
+    await new Promise((res) => setTimeout(res, 3500))
+    expect(await sh('nft list table inet netprov')).toBe(before) // ...and taken back: nobody confirmed
+    expect(await sh(`cat ${guardDir('nftables')}/restored`)).toMatch(/^restored /)
+    expect(await sh(`ls ${guardDir('nftables')}`)).not.toContain('armed')
+  })
+
+  it('switching to iptables: the nftables table goes, the chains come; a foreign INPUT rule keeps its place', async () => {
+    await sh('iptables -A INPUT -p tcp --dport 80 -j ACCEPT && iptables -P FORWARD DROP')
+    const c = withBackend('iptables')
+    expect((await plan(c)).changes.map((x) => `${x.action} ${x.id}`)).toEqual(['delete nftables', 'create iptables'])
+    expect(await apply(c)).toMatchObject({status: 'converged', applied: 2})
+    expect(await sh('nft list table inet netprov 2>&1; true')).toContain('No such file')
+    const saved = await sh('iptables-save -t filter')
+    expect(saved).toMatch(/-A INPUT -m comment --comment netprov -j NETPROV-INPUT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n/)
+    expect(saved).toContain(':FORWARD DROP')
+    expect(await sh('ip6tables-save -t filter')).toContain('-A INPUT -m comment --comment netprov -j NETPROV-INPUT')
+    expect((await plan(c)).changes).toEqual([])
+  })
+
+  it('iptables: an unconfirmed update is taken back exactly (jumps and chains)', async () => {
+    const c = withBackend('iptables')
+    await sh('iptables -A INPUT -m comment --comment netprov -j NETPROV-INPUT') // drift: a second jump
+    const before = await sh('iptables-save -t filter | grep -v "^#"')
+    const r = await applyUnconfirmed(withBackend('iptables', [8472]))
+    expect(r.changes).toEqual(['update iptables'])
+    expect(r.stdout).toContain('@@NP ok')
+    expect(await sh('iptables-save -t filter')).toContain('--dport 8472')
+    await new Promise((r) => setTimeout(r, 3500))
+    expect(await sh('iptables-save -t filter | grep -v "^#"')).toBe(before)
+    expect(await apply(c)).toMatchObject({status: 'converged'}) // and the second jump is gone again
+    expect((await sh('iptables-save -t filter')).match(/-j NETPROV-INPUT/g)).toHaveLength(1)
+  })
+})
+
