@@ -2,6 +2,9 @@ import {bridgeAddress} from './bridge-address.js'
 import {bridge} from './bridge.js'
 import {cniBinary} from './cni-binary.js'
 import {cniConfig} from './cni-config.js'
+import {containerd} from './containerd.js'
+import {firewall} from './firewall.js'
+import {kubeletFlags} from './kubelet-flags.js'
 import type {AnyResource} from './resource.js'
 import {route} from './route.js'
 import {modulesFile, sysctlFile} from './sysctl-file.js'
@@ -17,4 +20,7 @@ export const RESOURCES: readonly AnyResource[] = [
   route,
   cniBinary,
   cniConfig,
+  kubeletFlags,
+  containerd,
+  firewall, // last: every other change is in place before the rules change (and a lock-out rollback)
 ]
