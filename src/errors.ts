@@ -116,6 +116,6 @@ export class VerificationError extends NetprovError {
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'nothing'
-  const s = typeof v === 'string' ? v : JSON.stringify(v)
+  const s = (typeof v === 'string' ? v : JSON.stringify(v)).replaceAll('\n', '\\n') // one line per difference
   return s.length > 80 ? `${s.slice(0, 77)}...` : s
 }
