@@ -1,5 +1,6 @@
 import {Address4, Address6} from 'ip-address'
 import {familyOf} from '../net/cidr.js'
+import {canonicalIp} from './driver-output.js'
 import {overlapsAny} from './node-net.js'
 import type {PluginProbe} from './probe-facts.js'
 
@@ -59,7 +60,9 @@ export function describeCniError(stdout: string, stderr: string, exitCode: numbe
     // not JSON: fall through to the raw text
   }
   const text = (stdout.trim() || stderr.trim()).split('\n').slice(0, 3).join(' ')
-  return exitCode === 127 ? 'plugin binary not found in CNI_PATH' : `exit ${exitCode}${text ? `: ${text.slice(0, 300)}` : ''}`
+  // 127: the driver found no such binary (its stderr has libcni's wording) or the shell could not run it
+  if (exitCode === 127) return text || 'plugin binary not found in CNI_PATH'
+  return `exit ${exitCode}${text ? `: ${text.slice(0, 300)}` : ''}`
 }
 
 function validCidr(s: string): boolean {
@@ -110,7 +113,7 @@ export function checkAddResult(stdout: string, want: PodExpectation): ResultChec
     if (!ip.gateway) out.problems.push(`no gateway for ${ip.address} (want ${gw}, the bridge address)`)
     else if (!sameAddr(ip.gateway, gw)) out.problems.push(`gateway ${ip.gateway} is not the bridge address ${gw}`)
     if (podIf >= 0 && ip.interface !== undefined && ip.interface !== podIf) out.problems.push(`${ip.address} is on interface ${ip.interface}, not on ${want.ifname} (${podIf})`)
-    out.ips.push(addr)
+    out.ips.push(canonicalIp(addr))
   })
   return out
 }

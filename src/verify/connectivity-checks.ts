@@ -25,7 +25,7 @@ export function pingOutcomes(events: readonly DriverEvent[]): Map<string, PingOu
 const PATH_FIX = 'a route, a forward chain or rp_filter on the path drops it: see the failed checks of both nodes'
 
 /**
- * `seen`: per receiving pod (cid), the source addresses its recorder counted, or undefined when it could
+ * `seen`: per receiving pod ("<node> <cid>"), the source addresses its recorder counted, or undefined when it could
  * not be read. `testPodIps`: every test pod address of this run (a source that is none of them is NAT).
  */
 export function connectivityChecks(pings: readonly Ping[], outcomes: Map<string, PingOutcome> | 'no-ping' | undefined, seen: ReadonlyMap<string, ReadonlyMap<string, number | null> | undefined>, testPodIps: ReadonlySet<string>): Check[] {
@@ -37,7 +37,7 @@ export function connectivityChecks(pings: readonly Ping[], outcomes: Map<string,
     else if (!o) out.push(fail(p.from, p.check, `no answer from the probe for ${p.sender.ips[0]} -> ${dst}`))
     else if (o.exitCode === 0) out.push(pass(p.from, p.check, `${p.sender.ips.find((x) => x.includes(':') === (p.family === 6))} -> ${dst}: ${replies(o.output)}`))
     else out.push(fail(p.from, p.check, `${p.sender.ips.find((x) => x.includes(':') === (p.family === 6))} -> ${dst}: no reply (${replies(o.output)})`, PATH_FIX))
-    if (p.noNat && p.receiver) out.push(noNatCheck(p, o, seen.get(p.receiver.cid), testPodIps))
+    if (p.noNat && p.receiver) out.push(noNatCheck(p, o, seen.get(`${p.to} ${p.receiver.cid}`), testPodIps))
   }
   return out
 }

@@ -52,7 +52,7 @@ export async function runDataPlane(cluster: Cluster, states: readonly NodeState[
     try {
       const r = await state.transport.exec(teardownArgv(run), {stdin: teardownArchive(run), timeoutMs: 180_000})
       const events = parseDriverOutput(r.stdout)
-      for (const [cid, s] of seenByPod(events)) seen.set(cid, s)
+      for (const [cid, s] of seenByPod(events)) seen.set(`${run.node.name} ${cid}`, s) // cids repeat across nodes
       return teardownChecks(run, events, true)
     } catch (e) {
       return [fail(run.node.name, 'cleanup', `could not run the teardown: ${errText(e)}`, `run netprov verify again once the node is reachable (it removes runs left over for 30 minutes), or by hand: ip netns del ${run.pods.map((p) => p.netns).join('; ip netns del ')}`)]

@@ -1,3 +1,5 @@
+import {Address6} from 'ip-address'
+
 // The driver's output lines ("@@NV ...") as events. Pure.
 
 export type DriverEvent =
@@ -12,6 +14,11 @@ export type DriverEvent =
   | {kind: 'reaped'; run: string}
   | {kind: 'fatal' | 'warning'; message: string}
   | {kind: 'done'}
+
+/** One spelling per address (IPv6 compressed), so what a recorder saw compares with what CNI reported. */
+export function canonicalIp(addr: string): string {
+  return addr.includes(':') && Address6.isValid(addr) ? new Address6(addr).correctForm() : addr
+}
 
 const unb64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8')
 
@@ -62,10 +69,11 @@ export function parseDriverOutput(stdout: string): DriverEvent[] {
 export function parseSeen(mode: 'nft' | 'iptables', text: string): Map<string, number | null> {
   const seen = new Map<string, number | null>()
   if (mode === 'iptables') {
-    // /proc/net/xt_recent: "src=10.244.2.2 ttl: 63 last_seen: 4295 oldest_pkt: 2 4295 4296"
+    // /proc/net/xt_recent: "src=10.244.2.2 ttl: 63 last_seen: 4295 oldest_pkt: 2 4294, 4295" (one
+    // timestamp per packet; IPv6 written out in full)
     for (const line of text.split('\n')) {
-      const m = /^src=(\S+) .*oldest_pkt: \d+((?: \d+)*)/.exec(line)
-      if (m) seen.set(m[1]!, m[2]!.trim() ? m[2]!.trim().split(' ').length : null)
+      const m = /^src=(\S+) .*oldest_pkt: \d+ ?(.*)$/.exec(line)
+      if (m) seen.set(canonicalIp(m[1]!), m[2]!.trim() ? m[2]!.trim().split(/[, ]+/).length : null)
     }
     return seen
   }
@@ -73,7 +81,7 @@ export function parseSeen(mode: 'nft' | 'iptables', text: string): Map<string, n
   for (const block of text.matchAll(/elements = \{([^}]*)\}/g)) {
     for (const el of block[1]!.split(',')) {
       const m = /^\s*([0-9a-fA-F.:]+)(?:\s+counter packets (\d+))?/.exec(el)
-      if (m) seen.set(m[1]!, m[2] === undefined ? null : Number(m[2]))
+      if (m) seen.set(canonicalIp(m[1]!), m[2] === undefined ? null : Number(m[2]))
     }
   }
   return seen

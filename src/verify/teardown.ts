@@ -39,7 +39,7 @@ export function teardownChecks(run: NodeRun, events: readonly DriverEvent[], set
       const what = (label: string) => (label === 'DEL:lo' ? 'loopback (lo)' : run.list.plugins[Number(label.slice(4))]?.type ?? label)
       out.push(
         bad.length
-          ? fail(n, `cni DEL pod-${pod.label}`, bad.map((s) => `${what(s.label)}: ${describeCniError(s.stdout, s.stderr, s.exitCode)}`).join('; '), 'DEL must succeed even when things are already gone (CNI spec): a runtime would retry it forever')
+          ? fail(n, `cni DEL pod-${pod.label}`, bad.map((s) => `${what(s.label)}: ${describeCniError(s.stdout, s.stderr, s.exitCode)}`).join('; '), bad.some((s) => s.exitCode === 127) ? 'install the missing plugin (netprov apply): until then a runtime cannot remove pods either' : 'DEL must succeed even when things are already gone (CNI spec): a runtime retries a failing DEL forever')
           : pass(n, `cni DEL pod-${pod.label}`, `${run.list.plugins.map((p) => p.type).reverse().join(' -> ')}, then lo: in reverse order with the cached result`),
       )
     }
