@@ -20,13 +20,13 @@ describe('plan on a real lab', () => {
     const {exitCode, json} = await netprovJson<Plan>(['plan', '-f', lab.clusterFile, '--detailed-exitcode'])
     expect(exitCode).toBe(2)
     expect(json.nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3'])
-    expect(json.summary).toEqual({create: 33, update: 3, delete: 0})
+    expect(json.summary).toEqual({create: 42, update: 3, delete: 0}) // 33 + kubelet-flags, containerd and firewall on each of 3 nodes
     for (const n of json.nodes) expect(n.stats!.roundTrips).toBe(1)
     expect(changes(json, 'node2')).toContain(`create route ${lab.node('node1').podCIDR}`)
     expect(changes(json, 'node2')).toContain('create bridge-address 10.244.2.1/24')
     const human = await netprov(['plan', '-f', lab.clusterFile, '--debug'])
     expect(human.exitCode).toBe(0)
-    expect(human.stdout).toContain('Plan: 33 to create, 3 to update, 0 to delete.')
+    expect(human.stdout).toContain('Plan: 42 to create, 3 to update, 0 to delete.')
     expect(human.stdout).toMatch(/node1: 1 ssh round trip/)
   })
 
