@@ -3,20 +3,20 @@ import type {Cluster} from '../config/types.js'
 import {familyOf} from '../net/cidr.js'
 import {mapPool} from '../util/pool.js'
 import {type PingOutcome, connectivityChecks, pingOutcomes} from './connectivity-checks.js'
-import {driverArgv} from './driver-script.js'
-import {parseDriverOutput} from './driver-output.js'
+import {DRIVER, VERIFY_STATE_ROOT, driverArgv} from './driver-script.js'
+import {type DriverEvent, parseDriverOutput} from './driver-output.js'
 import type {NodeVerdict} from './node-checks.js'
 import type {NodeState} from './node-state.js'
 import {type Ping, peers, pingsFile, plannedPings} from './ping-plan.js'
 import {seenByPod, teardownArchive, teardownArgv, teardownChecks} from './teardown.js'
 import {type NodeRun, newNodeRun, setupArchive, setupArgv, setupChecks} from './test-pods.js'
 import {tar} from '../apply/tar.js'
-import {DRIVER} from './driver-script.js'
+import {plannedPortProbes, portChecks, portsFile} from './ports.js'
 import {type Check, fail, skip} from './types.js'
 
 // The data plane, in three round trips per node with a barrier between them: setup (namespaces, ADD,
-// CHECK, recorders) on every node; then the pings from every node (every receiver is ready by then);
-// then teardown (read the recorders, DEL, prove nothing is left). Teardown always runs for every node
+// CHECK, recorders) on every node; then the pings from every node (every receiver is ready by then)
+// and the firewall port probes; then teardown (read the recorders, DEL, prove nothing is left). Teardown always runs for every node
 // whose setup started: after a failure, an exception, and on SIGINT/SIGTERM.
 
 export interface DataPlaneOptions {
@@ -34,10 +34,12 @@ export async function runDataPlane(cluster: Cluster, states: readonly NodeState[
   const runs = new Map<string, {run: NodeRun; state: NodeState}>()
   states.forEach((s, i) => {
     const v = verdicts[i]!
+    if (s.plan.error) return // "node reachable" already failed
     if (v.blockers.length || !v.list) checks.push(skip(s.node.name, 'data plane', `not run: ${v.blockers.join('; ')}; fix the failures above first (netprov apply)`))
     else runs.set(s.node.name, {run: newNodeRun(cluster, s.node, v.list, runId), state: s})
   })
-  if (runs.size === 0) return checks
+  const reachable = states.filter((s) => !s.plan.error)
+  const portPlan = plannedPortProbes(cluster, reachable.map((s) => s.node))
 
   const started = new Set<string>()
   const teardowns = new Map<string, Promise<Check[]>>()
@@ -83,27 +85,43 @@ export async function runDataPlane(cluster: Cluster, states: readonly NodeState[
         checks.push(fail(run.node.name, 'cni ADD', `could not run the setup: ${errText(e)}`))
       }
     })
-    // 2. pings (every receiver's recorder is in place)
+    // 2. pings from the test pods (every receiver's recorder is in place) and port probes from each
+    //    node's ring neighbour, one program per node
     const dual = new Set(cluster.podCIDRs.map(familyOf)).size > 1
-    const targets = peers(states.filter((s) => !s.plan.error).map((s) => s.node.name))
+    const targets = peers(reachable.map((s) => s.node.name))
     const allRuns = new Map([...runs].map(([k, v]) => [k, v.run]))
     const sent: {pings: Ping[]; outcomes?: Map<string, PingOutcome> | 'no-ping'}[] = []
-    await mapPool([...runs.values()], o.limit, async ({run, state}) => {
-      if (interrupted || !run.pods[0]?.ready) return
-      const wanted = targets.get(run.node.name) ?? []
-      for (const to of wanted) if (!allRuns.get(to)?.pods[1]?.ready) checks.push(skip(run.node.name, `ping ${run.node.name} -> ${to}`, `${to} has no test pod with an address (see ${to}'s checks)`))
-      const pings = plannedPings(run, allRuns, wanted, dual)
+    const portEvents = new Map<string, DriverEvent[] | undefined>()
+    await mapPool(reachable, o.limit, async (state) => {
+      const name = state.node.name
+      const run = allRuns.get(name)
+      if (interrupted) return
+      let pings: Ping[] = []
+      if (run?.pods[0]?.ready) {
+        const wanted = targets.get(name) ?? []
+        for (const to of wanted) if (!allRuns.get(to)?.pods[1]?.ready) checks.push(skip(name, `ping ${name} -> ${to}`, `${to} has no test pod with an address (see ${to}'s checks)`))
+        pings = plannedPings(run, allRuns, wanted, dual)
+      }
+      const probes = portPlan.get(name) ?? []
+      if (!pings.length && !probes.length) return
       const entry: (typeof sent)[number] = {pings}
       sent.push(entry)
-      say(run.node.name, `${pings.length} pings from its test pod`)
+      say(name, `${pings.length} pings from its test pod, ${probes.length} port probes to ${probes[0]?.target.name ?? 'no node'}`)
       try {
-        const archive = tar([{name: 'driver.sh', data: Buffer.from(DRIVER), mode: 0o700}, {name: 'pings', data: Buffer.from(pingsFile(pings))}])
-        const r = await state.transport.exec(driverArgv('probe', run.stateDir), {stdin: archive, timeoutMs: 120_000})
-        entry.outcomes = pingOutcomes(parseDriverOutput(r.stdout))
+        const archive = tar([
+          {name: 'driver.sh', data: Buffer.from(DRIVER), mode: 0o700},
+          {name: 'pings', data: Buffer.from(pingsFile(pings))},
+          {name: 'ports', data: Buffer.from(portsFile(probes))},
+        ])
+        const r = await state.transport.exec(driverArgv('probe', run?.stateDir ?? `${VERIFY_STATE_ROOT}/${runId}`), {stdin: archive, timeoutMs: 120_000})
+        const events = parseDriverOutput(r.stdout)
+        entry.outcomes = pingOutcomes(events)
+        portEvents.set(name, events)
       } catch (e) {
-        checks.push(fail(run.node.name, 'pings', `could not run the pings: ${errText(e)}`))
+        checks.push(fail(name, 'probes', `could not run the pings and port probes: ${errText(e)}`))
       }
     })
+    checks.push(...portChecks(cluster, reachable.map((s) => s.node), portPlan, portEvents))
     // 3. teardown, then judge the pings with what the receivers saw
     if (!interrupted) for (const c of await Promise.all([...runs.keys()].filter((n) => started.has(n)).map(teardownOnce))) checks.push(...c)
     const podIps = new Set([...runs.values()].flatMap(({run}) => run.pods.flatMap((p) => p.ips)))

@@ -9,6 +9,8 @@ export type DriverEvent =
   | {kind: 'seen'; cid: string; mode: 'nft' | 'iptables'; text: string}
   | {kind: 'ping'; label: string; exitCode: number; output: string}
   | {kind: 'noping'}
+  | {kind: 'port'; label: string; state: 'open' | 'filtered' | 'rejected'; output: string}
+  | {kind: 'noportprobe'}
   | {kind: 'left'; what: string; name: string}
   | {kind: 'removed'; what: string; name: string}
   | {kind: 'reaped'; run: string}
@@ -43,7 +45,11 @@ export function parseDriverOutput(stdout: string): DriverEvent[] {
       case 'ping':
         out.push({kind: 'ping', label: f[1]!, exitCode: Number(f[2]), output: unb64(f[3])})
         break
+      case 'port':
+        out.push({kind: 'port', label: f[1]!, state: f[2] === 'open' || f[2] === 'filtered' ? f[2] : 'rejected', output: unb64(f[3])})
+        break
       case 'noping':
+      case 'noportprobe':
       case 'done':
         out.push({kind: f[0]})
         break

@@ -83,20 +83,47 @@ setup() {
   mark done
 }
 
-# probe: every ping of the pings file (label netns target) at once, then one line per ping.
+# port_probe PROTO HOST PORT: first line open (TCP refused or accepted, UDP answered with port
+# unreachable), filtered (no answer) or rejected (an ICMP error other than port unreachable); then output.
+port_probe() {
+  if [ "$1" = tcp ]; then
+    out=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$2" "$3" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ]; then echo open; elif [ "$rc" -eq 124 ]; then echo filtered
+    else case $out in *"Connection refused"*) echo open ;; *) echo rejected ;; esac; fi
+  else
+    # the port-unreachable for one datagram shows up as the error of the next write
+    out=$(timeout 3 bash -c 'exec 3<>"/dev/udp/$0/$1"; printf x >&3; sleep 0.3; printf x >&3; sleep 0.3; printf x >&3' "$2" "$3" 2>&1)
+    case $out in *"Connection refused"*) echo open ;; *"No route"*|*"prohibited"*) echo rejected ;; *) echo filtered ;; esac
+  fi
+  printf '%s\n' "$out"
+}
+
+# probe: every ping (label netns target) and port probe (label proto host port) at once, then one line each.
 probe() {
-  command -v ping >/dev/null 2>&1 || { mark noping; mark done; return; }
+  ping_ok=1; command -v ping >/dev/null 2>&1 || { ping_ok=; [ ! -s "$d/pings" ] || mark noping; }
+  port_ok=1; { command -v bash && command -v timeout; } >/dev/null 2>&1 || { port_ok=; [ ! -s "$d/ports" ] || mark noportprobe; }
   i=0
-  while read -r label ns target <&3; do
+  while [ -n "$ping_ok" ] && read -r label ns target <&3; do
     ( ip netns exec "$ns" ping -n -c 2 -i 0.2 -W 2 "$target" > "$d/ping.$i" 2>&1; echo "$?" > "$d/ping.$i.rc" ) &
     i=$((i + 1))
   done 3< "$d/pings"
+  i=0
+  while [ -n "$port_ok" ] && read -r label proto host port <&3; do
+    port_probe "$proto" "$host" "$port" > "$d/port.$i" 2>&1 &
+    i=$((i + 1))
+  done 3< "$d/ports"
   wait
   i=0
-  while read -r label ns target <&3; do
+  while [ -n "$ping_ok" ] && read -r label ns target <&3; do
     mark ping "$label" "$(cat "$d/ping.$i.rc" 2>/dev/null || echo 1)" "$(b64 "$d/ping.$i")"
     i=$((i + 1))
   done 3< "$d/pings"
+  i=0
+  while [ -n "$port_ok" ] && read -r label proto host port <&3; do
+    tail -n +2 "$d/port.$i" > "$d/port.$i.out"
+    mark port "$label" "$(head -n 1 "$d/port.$i")" "$(b64 "$d/port.$i.out")"
+    i=$((i + 1))
+  done 3< "$d/ports"
   mark done
 }
 

@@ -5,7 +5,6 @@ import type {ConfList} from './conflist.js'
 import {forwardPolicyChecks} from './firewall-checks.js'
 import {mtuCheck, rpFilterCheck, sysctlChecks} from './kernel-checks.js'
 import type {NodeState} from './node-state.js'
-import {portChecks} from './ports.js'
 import type {FirewallRead, PluginProbe} from './probe-facts.js'
 import {nextHopChecks} from './route-checks.js'
 import {stateChecks} from './state-checks.js'
@@ -33,7 +32,6 @@ export function nodeChecks(cluster: Cluster, s: NodeState): NodeVerdict {
   checks.push(mtuCheck(cluster, s.node, f, typeof bridgeConf?.mtu === 'number' ? bridgeConf.mtu : undefined))
   checks.push(...nextHopChecks(cluster, s.node, f))
   checks.push(...forwardPolicyChecks(cluster, s.node, {iptables4: f.extra['verify.iptables4'] as FirewallRead | undefined, iptables6: f.extra['verify.iptables6'] as FirewallRead | undefined, nft: f.extra['verify.nft'] as FirewallRead | undefined}))
-  checks.push(...portChecks(cluster, s.node))
   return {checks, ...(cni.list ? {list: cni.list} : {}), blockers: cni.list ? dataPlaneBlockers(cluster, s, cni.list) : ['there is no usable conflist']}
 }
 

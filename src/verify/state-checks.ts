@@ -19,7 +19,10 @@ export function driftDetail(c: Change): string {
   if (c.action === 'create') return `missing: ${file(c.after) ? `the file netprov writes (${show(c.after)}) is not there` : `wanted ${show(c.after)}`}${reason}`
   if (c.action === 'delete') return `should not be there: found ${file(c.before) ? `a file of ${show(c.before)}` : show(c.before)}${reason}`
   const multi = typeof c.before === 'string' && c.before.includes('\n')
-  return multi ? `content differs from what netprov writes${reason}` : `found ${show(c.before)}, wanted ${show(c.after)}${reason}`
+  if (multi) return `content differs from what netprov writes${reason}`
+  // Big structured states (a firewall table) say nothing truncated: the reason names the difference.
+  const big = show(c.before).endsWith('...') || show(c.after).endsWith('...')
+  return big && c.reason ? `differs: ${c.reason}` : `found ${show(c.before)}, wanted ${show(c.after)}${reason}`
 }
 
 /** Handled by a dedicated check elsewhere (cni-checks.ts). */
