@@ -75,13 +75,15 @@ export const containerd: Resource<RuntimeConfig> = {
     if (action === 'create') return [{op: 'remove', path: after!.path}, ...restart(ctx)]
     return before ? [{op: 'write', path: before.path, content: before.content, mode: before.mode}, ...restart(ctx)] : []
   },
+  // Only the keys netprov owns, one per line, so the plan view diffs an update line by line.
   show: (s) => {
     const section = `[${CNI_SECTION[s.keys.version].map((p) => (p.includes('.') ? `"${p}"` : p)).join('.')}]`
-    const bin = s.keys.version === 2 ? {bin_dir: s.keys.binDirs?.[0] ?? null} : {bin_dirs: s.keys.binDirs}
-    return {file: s.path, version: s.keys.version, section, ...bin, conf_dir: s.keys.confDir}
+    const bin = s.keys.version === 2 ? `bin_dir = ${value(s.keys.binDirs?.[0])}` : `bin_dirs = ${s.keys.binDirs ? JSON.stringify(s.keys.binDirs) : 'not set'}`
+    return `${s.path} (config version ${s.keys.version})\n${section}\n${bin}\nconf_dir = ${value(s.keys.confDir)}\n`
   },
   reason: (action, _before, after) =>
     `${action === 'create' ? 'no config file yet: a minimal one with only the CNI dirs' : 'only the CNI dir keys change'}; ${after?.restart ? 'containerd is restarted to load them' : 'containerd is not running: it reads them when it starts'}`,
 }
 
+const value = (v: string | null | undefined) => (v == null ? 'not set' : JSON.stringify(v))
 const restart = (ctx: Context): Step[] => (facts(ctx).active ? [RESTART] : [])

@@ -60,17 +60,13 @@ export const firewall: Resource<FirewallState> = {
     return [...armSteps(s.backend, ctx.node, save, s.backend === 'nftables' ? RESTORE_NFT : RESTORE_IPT), ...change(s.backend, before, after)]
   },
   undo: (_action, before, after) => undoSteps((after ?? before)!.backend),
-  show: (s) => ({backend: s.backend, ...(s.backend === 'nftables' ? {table: NFT_TABLE} : {}), chains: s.chains}),
+  // One "chain: rule" line each, so the plan view diffs an update line by line.
+  show: (s) => [s.backend === 'nftables' ? `table ${NFT_TABLE}` : 'iptables chains NETPROV-*', ...Object.keys(s.chains).sort().flatMap((k) => s.chains[k]!.map((l) => `${k}: ${l}`)), ''].join('\n'),
   reason(action, before, after) {
     if (action === 'delete') return `netprov's ${before!.backend} rules are removed (spec.firewall.backend is another one now)`
     const guard = 'the node restores the previous rules by itself unless netprov confirms over a new SSH connection'
     if (action === 'create') return `INPUT allow-list, open: ${openList(after!.chains)}; ${guard}`
-    const lines = (c: Chains) => new Set(Object.entries(c).flatMap(([k, ls]) => ls.map((l) => `${k}: ${l}`)))
-    const [was, will] = [lines(before!.chains), lines(after!.chains)]
-    const list = (xs: string[]) => xs.slice(0, 4).join('; ') + (xs.length > 4 ? `; ${xs.length - 4} more` : '')
-    const add = [...will].filter((l) => !was.has(l))
-    const drop = [...was].filter((l) => !will.has(l))
-    return [add.length ? `adds ${list(add)}` : '', drop.length ? `removes ${list(drop)}` : '', guard].filter(Boolean).join('; ')
+    return guard
   },
 }
 

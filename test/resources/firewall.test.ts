@@ -201,7 +201,12 @@ describe('firewall resource in the planner', () => {
     const c2 = withBackend('nftables', {firewall: {backend: 'nftables', extraPorts: [{from: 8472, to: 8472, protocol: 'udp', roles: ['control-plane']}]}})
     const p = plan(c2, nftFacts(c2, chains))
     expect(p.changes.map((x) => `${x.action} ${x.id}`)).toEqual(['update nftables'])
-    expect(p.changes[0]!.reason).toBe('adds input: udp dport 8472 accept; removes input: tcp dport 9999 accept; the node restores the previous rules by itself unless netprov confirms over a new SSH connection')
+    expect(p.changes[0]!.reason).toBe('the node restores the previous rules by itself unless netprov confirms over a new SSH connection')
+    // shown as one line per rule: the plan view diffs exactly what changes
+    const lines = (v: unknown) => new Set((v as string).split('\n'))
+    const [was, will] = [lines(p.changes[0]!.before), lines(p.changes[0]!.after)]
+    expect([...will].filter((l) => !was.has(l))).toEqual(['input: udp dport 8472 accept'])
+    expect([...was].filter((l) => !will.has(l))).toEqual(['input: tcp dport 9999 accept'])
   })
 
   it('switching backends removes the other one (both armed)', () => {
