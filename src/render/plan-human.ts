@@ -19,7 +19,8 @@ function describe(c: Change): string[] {
   const b = c.before
   const a = c.after
   const multi = (v: unknown) => typeof v === 'string' && v.includes('\n')
-  if (c.action === 'update' && multi(b) && multi(a)) return [head, ...lineDiff(b as string, a as string).map((l) => `      ${l}`)]
+  // The reason too: it may say what the diff cannot (a restart is needed, a lock-out guard).
+  if (c.action === 'update' && multi(b) && multi(a)) return [c.reason ? `${head}: ${dim(`(${c.reason})`)}` : head, ...lineDiff(b as string, a as string).map((l) => `      ${l}`)]
   const value = (v: unknown) => (multi(v) ? `(${(v as string).trimEnd().split('\n').length} lines)` : typeof v === 'string' ? v : JSON.stringify(v))
   let detail = ''
   if (c.action === 'update') detail = `${value(b)} -> ${value(a)}`
