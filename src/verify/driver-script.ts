@@ -146,7 +146,8 @@ teardown() {
     done 3< "$S/pods"
     leftovers
   fi
-  rm -rf "$S"; rmdir "$(dirname "$S")" 2>/dev/null
+  # the run's dir, then /run/netprov/verify and /run/netprov when they are empty (made by this run)
+  rm -rf "$S"; rmdir "$(dirname "$S")" "$(dirname "$(dirname "$S")")" 2>/dev/null
   mark done
 }
 
