@@ -18,7 +18,7 @@ export async function confirmFirewall(transport: Transport, node: NodeSpec, chan
   const fresh = transport instanceof SshTransport ? transport.fresh() : transport
   const fail = (why: string) =>
     new ApplyError(node.name, 'confirming the firewall change', why, [
-      `the node puts its previous firewall rules back within ${window} s of the change, by itself`,
+      `wait ${window} s: the node puts its previous firewall rules back by itself (nothing else is undone)`,
       `check that the node's SSH port (${node.ssh.port}) is the port sshd sees (a port forward or DNAT in front of sshd hides it), or add it with spec.firewall.extraPorts`,
     ])
   try {
