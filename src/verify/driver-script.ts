@@ -91,8 +91,9 @@ port_probe() {
     if [ "$rc" -eq 0 ]; then echo open; elif [ "$rc" -eq 124 ]; then echo filtered
     else case $out in *"Connection refused"*) echo open ;; *) echo rejected ;; esac; fi
   else
-    # the port-unreachable for one datagram shows up as the error of the next write
-    out=$(timeout 3 bash -c 'exec 3<>"/dev/udp/$0/$1"; printf x >&3; sleep 0.3; printf x >&3; sleep 0.3; printf x >&3' "$2" "$3" 2>&1)
+    # The port-unreachable for one datagram shows up as the error of the next write. Stop at the first
+    # one, so the target's ICMP rate limit (a burst of 6 per peer, then 1/s) is not used up; retry for 1.5 s.
+    out=$(timeout 3 bash -c 'exec 3<>"/dev/udp/$0/$1"; for i in 1 2 3 4 5 6; do printf x >&3 || exit 0; sleep 0.3; done' "$2" "$3" 2>&1)
     case $out in *"Connection refused"*) echo open ;; *"No route"*|*"prohibited"*) echo rejected ;; *) echo filtered ;; esac
   fi
   printf '%s\n' "$out"
