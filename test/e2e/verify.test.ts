@@ -137,6 +137,15 @@ describe('verify on a real lab', () => {
     await repair()
   })
 
+  it("a role port dropped by a node's firewall: probed from its peer, named as filtered", async () => {
+    await on('node2', 'nft', 'insert', 'rule', 'inet', 'netprov', 'input', 'tcp', 'dport', '10250', 'drop')
+    const {exitCode, json} = await verify()
+    expect(exitCode).toBe(1)
+    expect(find(json, 'node2', 'firewall port tcp 10250')).toMatchObject({status: 'fail', detail: 'from node1: 10250 filtered (no answer)'})
+    expect(find(json, 'node2', 'firewall port tcp 10256')?.status).toBe('pass')
+    await repair()
+  })
+
   it('Ctrl-C while the test pods are being set up: the pods are removed before it exits (130)', async () => {
     const child = execa(process.execPath, [`${ROOT}bin/run.js`, 'verify', '-f', lab.clusterFile], {cwd: ROOT, reject: false, env: {CI: 'true', NO_COLOR: '1'}, stdin: 'ignore'})
     let seen = false
