@@ -37,9 +37,7 @@ export async function runVerify(cluster: Cluster, o: VerifyOptions): Promise<Ver
   } finally {
     await Promise.all(states.map((s) => s.transport.close()))
   }
-  const order = new Map(nodes.map((n, i) => [n.name, i]))
-  // stable: per node in the file's order, each node's checks in the order they were made
-  const sorted = checks.map((c, i) => ({c, i})).sort((a, b) => (order.get(a.c.node) ?? 0) - (order.get(b.c.node) ?? 0) || a.i - b.i).map((x) => x.c)
+  const sorted = reportOrder(checks, nodes.map((n) => n.name), verdicts.reduce((k, v) => k + v.checks.length, 0))
   const summary = summarizeChecks(sorted)
   return {
     ok: summary.fail === 0,
@@ -49,4 +47,16 @@ export async function runVerify(cluster: Cluster, o: VerifyOptions): Promise<Ver
     connectivity: o.connectivity,
     durationMs: Math.round(performance.now() - t0),
   }
+}
+
+const PHASES = [/^(data plane|cni )/, /^cleanup$/, /^(ping|no-nat|probes)/, /^firewall port/]
+
+/** Per node in the file's order: state checks, test pods, cleanup, pings, ports; otherwise as made. */
+export function reportOrder(checks: readonly Check[], nodes: readonly string[], stateCount: number): Check[] {
+  const node = new Map(nodes.map((n, i) => [n, i]))
+  const phase = (c: Check, i: number) => (i < stateCount ? 0 : 1 + Math.max(0, PHASES.findIndex((re) => re.test(c.check))))
+  return checks
+    .map((c, i) => ({c, i, p: phase(c, i)}))
+    .sort((a, b) => (node.get(a.c.node) ?? 0) - (node.get(b.c.node) ?? 0) || a.p - b.p || a.i - b.i)
+    .map((x) => x.c)
 }

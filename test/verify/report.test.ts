@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {renderJunit, xmlEscape} from '../../src/verify/junit.js'
 import {renderVerify} from '../../src/verify/render-human.js'
+import {reportOrder} from '../../src/verify/verify.js'
 import {type Check, type VerifyReport, fail, pass, skip, summarizeChecks} from '../../src/verify/types.js'
 
 const hasPython = spawnSync('python3', ['-c', '1']).status === 0
@@ -69,5 +70,19 @@ describe('JUnit XML', () => {
 
   it('escapes every XML special character', () => {
     expect(xmlEscape(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;')
+  })
+})
+
+describe('report order', () => {
+  it('per node in the file\'s order: state checks, test pods, cleanup, pings, ports; otherwise as made', () => {
+    const made = [
+      pass('node2', 'in sync', ''), pass('node1', 'in sync', ''), pass('node1', 'cni conflist', ''), // state (3)
+      pass('node1', 'cni ADD pod-a', ''), pass('node2', 'firewall port tcp 22', ''), pass('node1', 'firewall port tcp 22', ''),
+      pass('node1', 'cleanup', ''), pass('node1', 'cni DEL pod-a', ''), pass('node1', 'ping node1 -> node2', ''), pass('node1', 'no-nat node1 -> node2', ''),
+    ]
+    expect(reportOrder(made, ['node1', 'node2'], 3).map((c) => `${c.node} ${c.check}`)).toEqual([
+      'node1 in sync', 'node1 cni conflist', 'node1 cni ADD pod-a', 'node1 cni DEL pod-a', 'node1 cleanup', 'node1 ping node1 -> node2', 'node1 no-nat node1 -> node2', 'node1 firewall port tcp 22',
+      'node2 in sync', 'node2 firewall port tcp 22',
+    ])
   })
 })
