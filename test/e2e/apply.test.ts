@@ -37,6 +37,7 @@ describe('apply on a real lab', () => {
     expect((await planJson()).exitCode).toBe(0)
     // what is really on the nodes
     expect(await onNode('node1', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'v-net-0'])).toContain('10.244.1.1/24')
+    expect((await onNode('node1', ['cat', '/sys/class/net/v-net-0/addr_assign_type'])).trim()).toBe('3') // MAC pinned (NET_ADDR_SET)
     expect(await ownRoutes('node1')).toEqual([lab.node('node2').podCIDR, lab.node('node3').podCIDR].sort())
     expect((await onNode('node2', ['cat', '/proc/sys/net/ipv4/ip_forward'])).trim()).toBe('1')
     expect(await onNode('node3', ['sha256sum', '/opt/cni/bin/bridge'])).toContain((await import('../../src/facts/local.js')).sha256File('/usr/lib/cni/bridge'))
