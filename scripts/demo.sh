@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # netprov's main job, end to end, on a local lab (needs root): installs what is needed, brings up
 # 3 nodes (network namespaces with their own sshd), then validate, plan, apply, plan again, verify.
+# The lab is named "demo" (NETPROV_DEMO_LAB=NAME for another name) and is recreated on every run;
+# it takes a free /24 of 172.31.0.0/16, so it does not clash with other labs or the host's routes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (the lab creates network namespaces)" >&2; exit 1; }
@@ -10,7 +12,7 @@ np() { echo; echo "\$ netprov $*"; node bin/run.js "$@"; }
 step() { echo; echo "== $*"; }
 
 step "1. a 3-node lab"
-np lab up --name "$name" --nodes 3 --recreate
+np lab up --name "$name" --nodes 3 --recreate --subnet auto
 file=/run/netprov-lab/$name/netprov.yaml
 
 step "2. check the cluster file"

@@ -72,8 +72,9 @@ export class ApplyError extends NetprovError {
 /** A saved plan no longer matches a node's state. */
 export class StalePlanError extends NetprovError {
   override readonly code = 'PLAN_STALE'
-  constructor(readonly nodes: string[]) {
-    super(`stale plan: the state of ${nodes.join(', ')} changed since the plan was made; nothing was changed`, [
+  /** `what`: what changed, when it is not the nodes (e.g. the cluster file). */
+  constructor(readonly nodes: string[], what?: string) {
+    super(`stale plan: ${what ?? `the state of ${nodes.join(', ')}`} changed since the plan was made; nothing was changed`, [
       'run `netprov plan --out PLANFILE` again and review the new plan',
     ])
   }

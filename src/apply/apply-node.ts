@@ -5,7 +5,7 @@ import {ApplyError, LockedError, NetprovError, VerificationError} from '../error
 import {readNodeFacts} from '../facts/node.js'
 import {nodeError} from '../plan/make-plan.js'
 import {planNode} from '../plan/planner.js'
-import type {Change, NodeError, NodePlan} from '../plan/types.js'
+import type {Change, Finding, NodeError, NodePlan} from '../plan/types.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import type {Transport} from '../transport/transport.js'
 import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
@@ -52,7 +52,7 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
   })
   if (o.plan.error) return result('unreachable', {error: o.plan.error})
   const changes = o.plan.changes
-  if (changes.length === 0) return result('unchanged')
+  if (changes.length === 0) return o.plan.findings.some(isBlocking) ? result('failed', {error: blockedError(o.node.name, o.plan.findings)}) : result('unchanged')
   try {
     o.report(`applying ${changes.length} change${changes.length === 1 ? '' : 's'}`)
     const program = buildProgram(
@@ -88,8 +88,9 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     const unconfirmed = await confirmFirewall(o.transport, o.node, changes)
     if (unconfirmed) return result('failed', {applied: changes.length, error: nodeError(unconfirmed)})
     o.report('verifying')
-    const remaining = await converged(o)
-    if (remaining.length) return result('failed', {applied: changes.length, error: nodeError(new VerificationError(o.node.name, remaining))})
+    const final = await converged(o)
+    if (final.changes.length) return result('failed', {applied: changes.length, error: nodeError(new VerificationError(o.node.name, final.changes))})
+    if (final.findings.some(isBlocking)) return result('failed', {applied: changes.length, error: blockedError(o.node.name, final.findings)})
     return result('converged', {applied: changes.length})
   } catch (e) {
     return result(e instanceof NetprovError && e.code === 'CONNECT_FAILED' ? 'unreachable' : 'failed', {error: nodeError(e)})
@@ -110,15 +111,27 @@ async function rollback(o: ApplyNodeOptions, changes: readonly Change[], outcome
   }
 }
 
-/** Re-read and re-plan until nothing is left (short retries for the kernel to settle). */
-async function converged(o: ApplyNodeOptions): Promise<Change[]> {
+/** Re-read and re-plan until no change is left (short retries for the kernel to settle). */
+async function converged(o: ApplyNodeOptions): Promise<NodePlan> {
   const tries = o.verifyTries ?? 3
-  let remaining: Change[] = []
+  let final!: NodePlan
   for (let i = 0; i < tries; i++) {
     if (i) await new Promise((r) => setTimeout(r, 1000))
     const facts = await readNodeFacts(o.transport, o.cluster, o.node, o.resources)
-    remaining = planNode(o.cluster, o.node, facts, o.local, o.resources).changes
-    if (remaining.length === 0) break
+    final = planNode(o.cluster, o.node, facts, o.local, o.resources)
+    if (final.changes.length === 0) break
   }
-  return remaining
+  return final
+}
+
+/** An error finding: something netprov may not touch stands where the cluster file needs netprov's object. */
+export const isBlocking = (f: Finding) => f.severity === 'error'
+
+function blockedError(node: string, findings: readonly Finding[]): NodeError {
+  const blocking = findings.filter(isBlocking)
+  return {
+    code: 'BLOCKED',
+    message: `node ${node}: cannot reach the desired state: ${blocking.map((f) => `${f.kind} ${f.id}: ${f.message}`).join('; ')}`,
+    suggestions: blocking.flatMap((f) => (f.fix ? [f.fix] : [])),
+  }
 }

@@ -32,7 +32,7 @@ export interface ApplyResult {
 export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes: string[] | undefined, opts: ApplyOptions = {}): Promise<Plan> {
   const wanted = saved.nodes.filter((n) => !nodes?.length || nodes.includes(n.name))
   if (clusterDigest(cluster) !== saved.clusterDigest) {
-    throw new StalePlanError([`the cluster file ${cluster.file} (it changed since the plan was made)`])
+    throw new StalePlanError([], `the cluster file ${cluster.file}`)
   }
   const fresh = await makePlan(cluster, {nodes: wanted.map((n) => n.name), transport: opts.transport})
   const stale = wanted.filter((n) => {

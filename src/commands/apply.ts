@@ -35,7 +35,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     node: Flags.string({summary: 'Only apply to this node (repeatable).', multiple: true, helpValue: 'NAME'}),
     yes: Flags.boolean({char: 'y', summary: 'Apply without asking (required without a terminal).'}),
     json: Flags.boolean({summary: 'Print the plan and the result as one JSON object.'}),
-    'lock-timeout': Flags.integer({summary: "Seconds to wait for another run's lock on a node.", default: 0, min: 0, max: 3600}),
+    'lock-timeout': Flags.integer({summary: "Seconds to wait for another run's lock on a node (default 0: fail at once, naming the holder).", default: 0, min: 0, max: 3600}),
     debug: Flags.boolean({summary: 'Show SSH round trips and time per node.'}),
   }
 
@@ -51,10 +51,12 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     const plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
     if (!flags.json) this.log(renderPlan(plan, {debug: flags.debug}))
     const pending = plan.summary.create + plan.summary.update + plan.summary.delete
-    const planErrors = plan.nodes.some((n) => n.error)
     if (pending === 0) {
-      if (flags.json) this.printJson({ok: !planErrors, plan, nodes: [], summary: plan.summary})
-      if (planErrors) this.exit(1)
+      // Nothing to change: no prompt and no round trip, but every node still gets its status.
+      const result = await applyPlan(cluster, plan, {progress: 'none'})
+      if (flags.json) this.printJson({ok: result.ok, plan, nodes: result.nodes, summary: result.summary})
+      else if (!result.ok) this.log('\n' + renderApplyResult(result))
+      if (!result.ok) this.exit(1)
       return
     }
     if (!flags.yes) await this.confirm(plan.nodes.filter((n) => n.changes.length).length)

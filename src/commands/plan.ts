@@ -7,7 +7,8 @@ import type {Plan as PlanDoc} from '../plan/types.js'
 import {renderPlan} from '../render/plan-human.js'
 
 export function planExitCode(plan: PlanDoc, detailed: boolean): number {
-  if (plan.nodes.some((n) => n.error)) return 1
+  // An error finding is an error: the nodes cannot reach the desired state until someone acts.
+  if (plan.nodes.some((n) => n.error || n.findings.some((f) => f.severity === 'error'))) return 1
   const changes = plan.summary.create + plan.summary.update + plan.summary.delete
   return detailed && changes > 0 ? 2 : 0
 }
@@ -15,11 +16,11 @@ export function planExitCode(plan: PlanDoc, detailed: boolean): number {
 export default class Plan extends NetprovCommand {
   static override enableJsonFlag = false
   static override summary = "Show what apply would change: reads every node's real state and diffs it with the cluster file."
-  static override description = `Reads each node over SSH (one round trip per node, nodes in parallel) and compares what is there with what the cluster file wants: the pod bridge and its gateway address, host-gw routes, sysctls, CNI plugin binaries and configuration. Nothing on any node is changed.
+  static override description = `Reads each node over SSH (one round trip per node, nodes in parallel) and compares what is there with what the cluster file wants: the pod bridge and its gateway address, host-gw routes, sysctls, CNI plugin binaries and configuration, the firewall, the kubelet flags and containerd's CNI settings. Nothing on any node is changed.
 
 Objects netprov did not make (a foreign route into the pod network, another CNI config that a runtime would load first) are listed as findings: netprov reports them and never touches them.
 
-Exit codes: 0 success; 1 error (bad file, unreachable node); with --detailed-exitcode, 2 means there are changes to apply. --out saves the plan, with a digest of each node's state, for \`netprov apply PLANFILE\`.`
+Exit codes: 0 success; 1 error (bad file, unreachable node, or an error finding: something netprov may not touch stands where it needs its own object); with --detailed-exitcode, 2 means there are changes to apply. --out saves the plan, with a digest of each node's state, for \`netprov apply PLANFILE\`.`
   static override examples = [
     '<%= config.bin %> plan -f cluster.yaml',
     '<%= config.bin %> plan --node node1 --node node2',
@@ -42,7 +43,7 @@ Exit codes: 0 success; 1 error (bad file, unreachable node); with --detailed-exi
     const plan = await makePlan(cluster, {nodes: flags.node})
     if (flags.out) writePlanFile(flags.out, plan, cluster)
     if (flags.json) this.printJson(plan)
-    else this.log(renderPlan(plan, {debug: flags.debug}) + (flags.out ? `\n\nSaved the plan to ${flags.out}. Apply exactly it with: netprov apply ${flags.out}` : ''))
+    else this.log(renderPlan(plan, {debug: flags.debug}) + (flags.out ? `\n\nSaved the plan to ${flags.out}. Apply exactly it with: netprov apply ${flags.out} (add --yes without a terminal)` : ''))
     const code = planExitCode(plan, flags['detailed-exitcode'])
     if (code) this.exit(code)
   }

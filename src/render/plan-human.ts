@@ -31,7 +31,7 @@ function describe(c: Change): string[] {
 }
 
 function renderFinding(node: string, f: Finding): string[] {
-  const mark = f.severity === 'error' ? red('!') : yellow('!')
+  const mark = f.severity === 'error' ? red('✗ error:') : yellow('! warning:')
   return [`  ${mark} ${node}: ${f.kind} ${f.id}: ${f.message}`, ...(f.fix ? [dim(`      fix: ${f.fix}`)] : [])]
 }
 
@@ -60,7 +60,12 @@ export function renderPlan(plan: Plan, opts: {debug?: boolean} = {}): string {
   }
   const s = plan.summary
   const planned = plan.nodes.length - errors.length
-  if (!actions.length) out.push(errors.length ? `No changes on the ${planned} node(s) that could be read.` : bold(`No changes. All ${planned} node(s) match ${plan.clusterFile}.`))
-  else out.push(bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`))
+  const blocked = plan.nodes.flatMap((n) => n.findings).filter((f) => f.severity === 'error').length
+  if (!actions.length) {
+    if (errors.length) out.push(planned ? `No changes on the ${planned} node(s) that could be read.` : 'No node could be read.')
+    else if (!blocked) out.push(bold(`No changes. All ${planned} node(s) match ${plan.clusterFile}.`))
+    else out.push(bold('No changes netprov can make.'))
+  } else out.push(bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`))
+  if (blocked) out.push(red(bold(`${blocked} error finding${blocked === 1 ? '' : 's'} (✗ above) block${blocked === 1 ? 's' : ''} the desired state: fix ${blocked === 1 ? 'it' : 'them'} by hand, then plan again.`)))
   return out.join('\n')
 }

@@ -78,7 +78,12 @@ export class SshTransport implements Transport {
     const stderr = String(r.stderr)
     if (r.exitCode === 255) {
       const known = classifySshFailure(stderr)
-      if (known) throw new ConnectError(this.node, known.cause, known.fix(this.ssh))
+      if (known) {
+        const fixes = known.fix(this.ssh)
+        // An explicitly named key that is not there is the likeliest cause of a refused login.
+        if (/permission denied/.test(known.cause) && !existsSync(this.ssh.identityFile)) fixes.unshift(`the key file ${this.ssh.identityFile} does not exist (ssh.identityFile)`)
+        throw new ConnectError(this.node, known.cause, fixes)
+      }
     }
     return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr}
   }

@@ -1,3 +1,4 @@
+import {hasJsonMarker} from '../resources/markers.js'
 import type {Cluster, NodeSpec} from '../config/types.js'
 import type {NodeFacts} from '../facts/types.js'
 import {confPath, earlierConfigs} from '../resources/cni-config.js'
@@ -32,7 +33,9 @@ export function conflistChecks(cluster: Cluster, node: NodeSpec, facts: NodeFact
   }
   const {list, problems} = parseConflist(text)
   if (!list) {
-    checks.push(fail(n, 'cni conflist', `${path}: ${problems.join('; ')}`, apply))
+    // apply repairs only its own file: one without netprov's marker has to be moved away first.
+    const fix = hasJsonMarker(text) ? apply : `move ${path} away (it is not netprov's, so apply leaves it alone), then ${apply}`
+    checks.push(fail(n, 'cni conflist', `${path}: ${problems.join('; ')}`, fix))
     return {checks}
   }
   checks.push(pass(n, 'cni conflist', `${path}: network ${list.name}, cniVersion ${list.cniVersion}, plugins ${list.plugins.map((p) => p.type).join(' -> ')}`))

@@ -15,11 +15,16 @@ const show = (v: unknown): string => {
 
 export function driftDetail(c: Change): string {
   const reason = c.reason ? ` (${c.reason})` : ''
-  const file = (v: unknown) => typeof v === 'string' && v.includes('\n')
-  if (c.action === 'create') return `missing: ${file(c.after) ? `the file netprov writes (${show(c.after)}) is not there` : `wanted ${show(c.after)}`}${reason}`
+  const multi = (v: unknown) => typeof v === 'string' && v.includes('\n')
+  // Multi-line states are files when the id is a path; otherwise rule sets (the firewall).
+  const file = (v: unknown) => multi(v) && c.id.startsWith('/')
+  if (c.action === 'create') {
+    if (file(c.after)) return `missing: the file netprov writes (${show(c.after)}) is not there${reason}`
+    if (multi(c.after)) return `missing: netprov's ${c.kind} (${show(c.after)}) is not there${reason}`
+    return `missing: wanted ${show(c.after)}${reason}`
+  }
   if (c.action === 'delete') return `should not be there: found ${file(c.before) ? `a file of ${show(c.before)}` : show(c.before)}${reason}`
-  const multi = typeof c.before === 'string' && c.before.includes('\n')
-  if (multi) return `content differs from what netprov writes${reason}`
+  if (multi(c.before)) return `content differs from what netprov writes${reason}`
   // Big structured states (a firewall table) say nothing truncated: the reason names the difference.
   const big = show(c.before).endsWith('...') || show(c.after).endsWith('...')
   return big && c.reason ? `differs: ${c.reason}` : `found ${show(c.before)}, wanted ${show(c.after)}${reason}`

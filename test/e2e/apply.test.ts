@@ -66,8 +66,27 @@ describe('apply on a real lab', () => {
     const {exitCode, json} = await netprovJson<{summary: Plan['summary']; nodes: unknown[]}>(['apply', '-f', lab.clusterFile, '--yes'])
     expect(exitCode).toBe(0)
     expect(json.summary).toEqual({create: 0, update: 0, delete: 0})
+    expect(json.nodes).toEqual([expect.objectContaining({name: 'node1', status: 'unchanged'}), expect.objectContaining({name: 'node2', status: 'unchanged'}), expect.objectContaining({name: 'node3', status: 'unchanged'})])
     expect(await stamp()).toBe(before)
     expect(await onNode('node1', ['cat', '/var/lib/netprov/generation'])).toBe(gen)
+  })
+
+  it('a foreign route where netprov needs its own blocks: plan and apply exit 1 naming it, and it is left alone', async () => {
+    const dst = lab.node('node3').podCIDR
+    await lab.exec('node1', ['ip', 'route', 'replace', dst, 'via', lab.node('node2').address, 'proto', 'static'])
+    const p = await netprov(['plan', '-f', lab.clusterFile, '--detailed-exitcode'])
+    expect(p.exitCode).toBe(1)
+    expect(p.stdout).toContain(`✗ error: node1: route ${dst}: route ${dst} via ${lab.node('node2').address}`)
+    expect(p.stdout).toMatch(/1 error finding \(✗ above\) blocks the desired state/)
+    const {exitCode, json} = await netprovJson<{nodes: {name: string; status: string; error?: {code: string; message: string}}[]}>(['apply', '-f', lab.clusterFile, '--yes'])
+    expect(exitCode).toBe(1)
+    expect(json.nodes.map((n) => `${n.name}:${n.status}`)).toEqual(['node1:failed', 'node2:unchanged', 'node3:unchanged'])
+    expect(json.nodes[0]!.error).toMatchObject({code: 'BLOCKED'})
+    expect(json.nodes[0]!.error!.message).toContain(`route ${dst}`)
+    expect(await onNode('node1', ['ip', 'route', 'show', dst])).toContain('proto static') // never touched
+    await lab.exec('node1', ['ip', 'route', 'del', dst])
+    expect((await apply()).exitCode).toBe(0)
+    expect((await planJson()).exitCode).toBe(0)
   })
 
   it('drift (route deleted, stale bridge address, binary removed, conflist edited) shows as exactly that, and apply repairs it', async () => {
