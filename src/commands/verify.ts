@@ -9,18 +9,9 @@ import {runVerify} from '../verify/verify.js'
 export default class Verify extends NetprovCommand {
   static override enableJsonFlag = false
   static override summary = 'Prove the nodes are right and that pods really talk: state checks, then real CNI test pods.'
-  static override description = `Reads every node again (one SSH round trip per node) and re-plans: every pending change is a failed
-"drift" check. Then the checks for what looks right but fails at pod start or silently drops traffic: the
-conflist parses and sorts first, every plugin it runs answers CNI VERSION with the conflist's cniVersion,
-host-gw next hops are on-link, forwarding and bridge-nf-call are on, no forward chain drops pod traffic
-by default (Docker's FORWARD DROP), strict rp_filter, a bridge MTU above the underlay's, IPv6 forwarding.
+  static override description = `Reads every node again (one SSH round trip per node) and re-plans: every pending change is a failed "drift" check. Then the checks for what looks right but fails at pod start or silently drops traffic: the conflist parses and sorts first, every plugin it runs answers CNI VERSION with the conflist's cniVersion, host-gw next hops are on-link, forwarding and bridge-nf-call are on, no forward chain drops pod traffic by default (Docker's FORWARD DROP), strict rp_filter, a bridge MTU above the underlay's, IPv6 forwarding. The firewall ports of each node's role are probed from a peer node (refused = open, timeout = filtered).
 
-Unless --no-connectivity, it then runs the installed conflist the way a container runtime does: two test
-pods per node in throwaway network namespaces (loopback ADD on lo, ADD in list order, CHECK, DEL in
-reverse order), pings from each test pod to its gateway, to the other test pod on its node and to a test
-pod on every other node, and checks on the receiving side that the source address is the sender's pod
-address (no NAT). It always removes its test pods (also on failure and Ctrl-C) and proves that no
-namespace, veth or IPAM reservation is left. Nothing else on the nodes is changed.
+Unless --no-connectivity, it then runs the installed conflist the way a container runtime does: two test pods per node in throwaway network namespaces (loopback ADD on lo, ADD in list order, CHECK, DEL in reverse order), pings from each test pod to its gateway, to the other test pod on its node and to a test pod on every other node, and checks on the receiving side that the source address is the sender's pod address (no NAT). It always removes its test pods (also on failure and Ctrl-C) and proves that no namespace, veth or IPAM reservation is left. Nothing else on the nodes is changed.
 
 Exit 0 when every check passes, 1 otherwise.`
   static override examples = [

@@ -150,7 +150,6 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     lab.status = 'running'
     await writeState(lab)
     mark('total', t0)
-    say(`lab ${name} is up: ${count} nodes in ${(timingsMs.total! / 1000).toFixed(1)}s`)
     return {...lab, timingsMs}
   } catch (e) {
     if (state) {

@@ -63,6 +63,10 @@ export function rpFilterCheck(cluster: Cluster, node: NodeSpec, facts: NodeFacts
   return pass(n, 'rp_filter', `warning: strict (rp_filter=1) on ${strict.join(', ')}; harmless only while every pod source routes back through the interface it arrives on (true now)`, fix)
 }
 
+// Only a spec MTU above the underlay's needs the cluster file changed; otherwise the node drifted and apply repairs it.
+const mtuFix = (spec: number, underlay: number) =>
+  spec > underlay ? `set spec.bridge.mtu to ${underlay} or less, then netprov apply` : `netprov apply (the cluster file's mtu ${spec} fits; the node drifted from it)`
+
 /** A bridge (or pod veth) MTU above the underlay's: big packets between nodes are dropped, small ones pass. */
 export function mtuCheck(cluster: Cluster, node: NodeSpec, facts: NodeFacts, conflistMtu: number | undefined): Check {
   const n = node.name
@@ -75,7 +79,7 @@ export function mtuCheck(cluster: Cluster, node: NodeSpec, facts: NodeFacts, con
   if (conflistMtu !== undefined) sizes.push(['the conflist\'s pod MTU', conflistMtu])
   const over = sizes.filter(([, m]) => m > link.mtu)
   if (over.length) {
-    return fail(n, 'bridge mtu', `${over.map(([w, m]) => `${w} ${m}`).join(', ')} > ${dev} MTU ${link.mtu}: pod packets larger than ${link.mtu} bytes are dropped between nodes (small pings pass, real traffic stalls)`, `set spec.bridge.mtu to ${link.mtu} or less, then netprov apply`)
+    return fail(n, 'bridge mtu', `${over.map(([w, m]) => `${w} ${m}`).join(', ')} > ${dev} MTU ${link.mtu}: pod packets larger than ${link.mtu} bytes are dropped between nodes (small pings pass, real traffic stalls)`, mtuFix(cluster.bridge.mtu, link.mtu))
   }
   return pass(n, 'bridge mtu', `${sizes.map(([w, m]) => `${w} ${m}`).join(', ')} <= ${dev} MTU ${link.mtu}`)
 }
