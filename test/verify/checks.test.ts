@@ -116,7 +116,10 @@ describe('kernel checks', () => {
     const f = facts()
     expect(mtuCheck(c, n1, f, 1500)).toMatchObject({status: 'pass'})
     f.links.find((l) => l.name === 'v-net-0')!.mtu = 9000
-    expect(mtuCheck(c, n1, f, 9000)).toMatchObject({status: 'fail', detail: expect.stringMatching(/^v-net-0 MTU 9000, the conflist's pod MTU 9000 > eth0 MTU 1500/), fix: 'set spec.bridge.mtu to 1500 or less, then netprov apply'})
+    // the node drifted from a cluster file that fits: apply repairs it
+    expect(mtuCheck(c, n1, f, 9000)).toMatchObject({status: 'fail', detail: expect.stringMatching(/^v-net-0 MTU 9000, the conflist's pod MTU 9000 > eth0 MTU 1500/), fix: "netprov apply (the cluster file's mtu 1500 fits; the node drifted from it)"})
+    // the cluster file itself asks for too much: change it
+    expect(mtuCheck({...c, bridge: {...c.bridge, mtu: 9000}}, n1, f, 9000)).toMatchObject({status: 'fail', detail: expect.stringMatching(/^spec.bridge.mtu 9000/), fix: 'set spec.bridge.mtu to 1500 or less, then netprov apply'})
   })
 })
 
