@@ -162,3 +162,23 @@ describe('planner', () => {
     expect(plan(f).factsDigest).not.toBe(a)
   })
 })
+
+describe('planner never takes what is not netprov\'s', () => {
+  it('a non-bridge device with the bridge name: its addresses are never deleted (not even the node address)', () => {
+    const c = cluster(3, {bridge: {name: 'eth0', mtu: 1500}})
+    const p = planNode(c, c.nodes[0]!, fresh(), local, RESOURCES)
+    expect(p.changes.filter((x) => x.action === 'delete')).toEqual([])
+    expect(p.changes.map((x) => x.kind)).not.toContain('bridge-address')
+    expect(p.findings).toContainEqual(expect.objectContaining({severity: 'error', kind: 'bridge', id: 'eth0'}))
+  })
+
+  it('the node address on a real bridge with the configured name is reported, never deleted', () => {
+    const c = cluster(3, {bridge: {name: 'br0', mtu: 1500}})
+    const f = fresh()
+    f.links.push({name: 'br0', kind: 'bridge', mtu: 1500, up: true})
+    f.addresses.push({dev: 'br0', cidr: '172.31.250.11/24', family: 4, scope: 'global'}, {dev: 'br0', cidr: '10.244.9.1/24', family: 4, scope: 'global'})
+    const p = planNode(c, c.nodes[0]!, f, local, RESOURCES)
+    expect(p.changes.filter((x) => x.kind === 'bridge-address').map((x) => `${x.action} ${x.id}`)).toEqual(['delete 10.244.9.1/24', 'create 10.244.1.1/24'])
+    expect(p.findings).toContainEqual(expect.objectContaining({severity: 'error', kind: 'bridge-address', id: '172.31.250.11/24'}))
+  })
+})
