@@ -53,6 +53,17 @@ export class ConnectError extends NetprovError {
   }
 }
 
+/** Connected, but a command on the node did not finish in time (a hung tool, a stuck mount...). */
+export class NodeTimeoutError extends NetprovError {
+  override readonly code = 'NODE_TIMEOUT'
+  constructor(readonly node: string, what: string, seconds: number) {
+    super(`node ${node}: ${what} did not finish within ${seconds} s`, [
+      `log in and look for a hung command (ps -ef), e.g. ssh ${node} ps -ef`,
+      'raise the limit with NETPROV_COMMAND_TIMEOUT=SECONDS if the node is just slow',
+    ])
+  }
+}
+
 /** Facts read from a node could not be understood. */
 export class FactError extends NetprovError {
   override readonly code = 'FACT_UNPARSEABLE'

@@ -7,6 +7,7 @@ import {nodeError} from '../plan/make-plan.js'
 import {planNode} from '../plan/planner.js'
 import type {Change, Finding, NodeError, NodePlan} from '../plan/types.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
+import {commandTimeoutMs} from '../transport/transport.js'
 import type {Transport} from '../transport/transport.js'
 import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
 import {confirmFirewall} from './firewall-confirm.js'
@@ -61,7 +62,8 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     )
     const r = await o.transport.exec(bootstrapArgv(), {
       stdin: program.archive,
-      timeoutMs: 600_000,
+      timeoutMs: commandTimeoutMs(600),
+      what: 'the apply program',
       onLine: (line) => {
         const m = /^@@NP begin (\d+)$/.exec(line)
         if (m) o.report(`${Number(m[1]) + 1}/${changes.length} ${describe(changes[Number(m[1])]!)}`)
@@ -104,7 +106,7 @@ async function rollback(o: ApplyNodeOptions, changes: readonly Change[], outcome
   if (undo.length === 0) return true
   try {
     const program = buildProgram(undo, {holder: holderInfo(), newGeneration: randomBytes(8).toString('hex'), lockWaitSeconds: o.lockWaitSeconds})
-    const r = await o.transport.exec(bootstrapArgv(), {stdin: program.archive, timeoutMs: 300_000})
+    const r = await o.transport.exec(bootstrapArgv(), {stdin: program.archive, timeoutMs: commandTimeoutMs(300), what: 'the rollback program'})
     return parseOutcome(r.stdout).ok
   } catch {
     return false

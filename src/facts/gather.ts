@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {FactError} from '../errors.js'
 import {quoteArgv} from '../transport/quote.js'
-import type {Transport} from '../transport/transport.js'
+import {type Transport, commandTimeoutMs} from '../transport/transport.js'
 import type {Fact} from './fact.js'
 
 export interface RawFacts {
@@ -38,7 +38,7 @@ export function splitOutput(stdout: string, nonce: string, count: number): {out:
 
 export async function gather(transport: Transport, facts: readonly Fact[]): Promise<Map<string, unknown>> {
   const nonce = randomBytes(8).toString('hex')
-  const r = await transport.exec(['sh', '-c', gatherScript(facts, nonce)], {timeoutMs: 120_000})
+  const r = await transport.exec(['sh', '-c', gatherScript(facts, nonce)], {timeoutMs: commandTimeoutMs(120), what: 'reading facts'})
   let parts
   try {
     parts = splitOutput(r.stdout, nonce, facts.length)

@@ -4,7 +4,7 @@ import {existsSync, lstatSync, mkdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {SshSettings} from '../config/types.js'
-import {ConnectError} from '../errors.js'
+import {ConnectError, NodeTimeoutError} from '../errors.js'
 import {stdinInput, streamLines} from './local.js'
 import {quoteArgv} from './quote.js'
 import type {ExecOptions, ExecResult, Transport} from './transport.js'
@@ -61,7 +61,6 @@ export class SshTransport implements Transport {
     this.roundTrips++
     const child = execa('ssh', [...this.sshArgs(), this.remoteCommand(argv)], {
       input: stdinInput(options.stdin) ?? '',
-      timeout: options.timeoutMs,
       reject: false,
       stripFinalNewline: false,
       encoding: 'utf8',
@@ -70,11 +69,21 @@ export class SshTransport implements Transport {
       detached: true,
     })
     if (options.onLine) streamLines(child.stdout!, options.onLine)
-    const r = await child
-    if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined && !r.timedOut)) {
+    // Our own deadline: with ControlMaster the master process holds the session's stdio, so killing
+    // the ssh client alone never ends the pipes. Kill it and drop our ends of the pipes.
+    let timedOut = false
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true
+          child.kill('SIGKILL')
+          for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy()
+        }, options.timeoutMs)
+      : undefined
+    const r = await child.finally(() => clearTimeout(timer))
+    if (timedOut) throw new NodeTimeoutError(this.node, options.what ?? 'a command', Math.round(options.timeoutMs! / 1000))
+    if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined)) {
       throw new ConnectError(this.node, `cannot run ssh: ${r.shortMessage}`, ['install the OpenSSH client: apt-get install openssh-client'])
     }
-    if (r.timedOut) throw new ConnectError(this.node, `no answer within ${options.timeoutMs} ms`)
     const stderr = String(r.stderr)
     if (r.exitCode === 255) {
       const known = classifySshFailure(stderr)

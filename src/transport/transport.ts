@@ -4,6 +4,8 @@ export interface ExecOptions {
   /** Parts are streamed in order without being joined (large archives share cached file buffers). */
   stdin?: string | Uint8Array | readonly Uint8Array[]
   timeoutMs?: number
+  /** What the command is, for a timeout message ("reading facts", "the apply program"). */
+  what?: string
   /** Called with each complete stdout line as it arrives (progress markers). */
   onLine?: (line: string) => void
 }
@@ -21,4 +23,10 @@ export interface Transport {
   /** Round trips made so far (for --debug stats and tests). */
   readonly roundTrips: number
   close(): Promise<void>
+}
+
+/** A command's deadline: its default, or NETPROV_COMMAND_TIMEOUT seconds for every command. */
+export function commandTimeoutMs(defaultSeconds: number): number {
+  const forced = Number(process.env.NETPROV_COMMAND_TIMEOUT)
+  return (forced > 0 ? forced : defaultSeconds) * 1000
 }

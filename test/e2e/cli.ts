@@ -10,8 +10,8 @@ export interface CliResult {
 }
 
 /** The built CLI in a child process, as CI runs it: no terminal. */
-export async function netprov(args: string[], opts: {timeoutMs?: number} = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [`${ROOT}bin/run.js`, ...args], {cwd: ROOT, reject: false, env: {CI: 'true', NO_COLOR: '1'}, stdin: 'ignore', timeout: opts.timeoutMs ?? 120_000})
+export async function netprov(args: string[], opts: {timeoutMs?: number; env?: Record<string, string>} = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [`${ROOT}bin/run.js`, ...args], {cwd: ROOT, reject: false, env: {CI: 'true', NO_COLOR: '1', ...opts.env}, stdin: 'ignore', timeout: opts.timeoutMs ?? 120_000})
   return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
 }
 

@@ -81,6 +81,22 @@ describe('plan on a real lab', () => {
     expect((await lab.exec('node3', ['cat', '/etc/cni/net.d/00-other.conflist'])).stdout.trim()).toBe('{}')
   })
 
+  it('a node whose commands hang is given up on in time, also through a shared ssh master; the others are planned', async () => {
+    expect((await netprov(['plan', '-f', lab.clusterFile, '--node', 'node2'])).exitCode).toBeLessThan(2) // opens the master
+    await lab.exec('node2', ['sh', '-c', 'printf "#!/bin/sh\\nexec sleep 3170\\n" > /run/netprov/hang && chmod +x /run/netprov/hang && mount --bind /run/netprov/hang /usr/sbin/ip'])
+    try {
+      const t0 = Date.now()
+      const r = await netprov(['plan', '-f', lab.clusterFile, '--json'], {env: {NETPROV_COMMAND_TIMEOUT: '3'}, timeoutMs: 60_000})
+      expect(Date.now() - t0).toBeLessThan(20_000)
+      expect(r.exitCode).toBe(1)
+      const plan = JSON.parse(r.stdout) as Plan
+      expect(plan.nodes.find((n) => n.name === 'node2')!.error).toMatchObject({code: 'NODE_TIMEOUT', message: 'node node2: reading facts did not finish within 3 s'})
+      expect(plan.nodes.filter((n) => !n.error).map((n) => n.name)).toEqual(['node1', 'node3'])
+    } finally {
+      await lab.exec('node2', ['sh', '-c', 'umount /usr/sbin/ip; pkill -xf "sleep 3170"; rm -f /run/netprov/hang'])
+    }
+  })
+
   it('an unknown --node is a usage error that changes nothing', async () => {
     const r = await netprov(['plan', '-f', lab.clusterFile, '--node', 'nope'])
     expect(r.exitCode).toBe(1)
