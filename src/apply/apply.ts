@@ -1,10 +1,10 @@
 import {Listr} from 'listr2'
 import type {Cluster} from '../config/types.js'
-import {StalePlanError} from '../errors.js'
+import {StalePlanError, UsageError} from '../errors.js'
 import {readLocalFacts} from '../facts/local.js'
 import {makePlan} from '../plan/make-plan.js'
 import {summarize} from '../plan/planner.js'
-import {type PlanFile, clusterDigest} from '../plan/planfile.js'
+import {type PlanFile, clusterDigest, redactPlan} from '../plan/planfile.js'
 import type {Plan} from '../plan/types.js'
 import {RESOURCES} from '../resources/index.js'
 import {type TransportFactory, defaultTransport} from '../transport/for-node.js'
@@ -30,6 +30,8 @@ export interface ApplyResult {
  * (same facts digest) and the cluster file is unchanged; otherwise nothing is changed anywhere.
  */
 export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes: string[] | undefined, opts: ApplyOptions = {}): Promise<Plan> {
+  const missing = (nodes ?? []).filter((n) => !saved.nodes.some((x) => x.name === n))
+  if (missing.length) throw new UsageError(`the plan has no node named ${missing.join(', ')}`, [`nodes in the plan: ${saved.nodes.map((n) => n.name).join(', ')}`])
   const wanted = saved.nodes.filter((n) => !nodes?.length || nodes.includes(n.name))
   if (clusterDigest(cluster) !== saved.clusterDigest) {
     throw new StalePlanError([], `the cluster file ${cluster.file}`)
@@ -40,9 +42,15 @@ export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes:
     return n.error || !f || f.error || f.factsDigest !== n.factsDigest
   })
   if (stale.length) throw new StalePlanError(stale.map((n) => n.name))
-  // The saved changes, guarded by the generation just read: no other apply may slip in between.
-  const nodePlans = wanted.map((n) => ({...n, generation: fresh.nodes.find((x) => x.name === n.name)!.generation}))
-  return {...saved, nodes: nodePlans, summary: summarize(nodePlans)}
+  // Never run steps read from a file: the changes are derived again from the cluster file and the node,
+  // and must be exactly the saved ones (an edited or foreign plan file is refused, nothing changes).
+  const freshByName = new Map(redactPlan(fresh).nodes.map((n) => [n.name, n]))
+  const differs = wanted.filter((n) => JSON.stringify(n.changes) !== JSON.stringify(freshByName.get(n.name)!.changes))
+  if (differs.length) {
+    throw new UsageError(`the plan file's changes for ${differs.map((n) => n.name).join(', ')} are not what netprov would do for this cluster file and node state (the file was edited, or made by another netprov version); nothing was changed`, ['make a new plan with `netprov plan --out FILE` and review it'])
+  }
+  const nodePlans = fresh.nodes // the same changes, with their full steps, and the generation just read
+  return {...fresh, createdAt: saved.createdAt, nodes: nodePlans, summary: summarize(nodePlans)}
 }
 
 export async function applyPlan(cluster: Cluster, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {

@@ -5,7 +5,7 @@ import {NetprovCommand} from '../base-command.js'
 import {loadCluster} from '../config/index.js'
 import {UsageError} from '../errors.js'
 import {makePlan} from '../plan/make-plan.js'
-import {isPlanFile, readPlanFile} from '../plan/planfile.js'
+import {isPlanFile, readPlanFile, redactPlan} from '../plan/planfile.js'
 import {renderApplyResult} from '../render/apply-human.js'
 import {renderPlan} from '../render/plan-human.js'
 
@@ -54,7 +54,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     if (pending === 0) {
       // Nothing to change: no prompt and no round trip, but every node still gets its status.
       const result = await applyPlan(cluster, plan, {progress: 'none'})
-      if (flags.json) this.printJson({ok: result.ok, plan, nodes: result.nodes, summary: result.summary})
+      if (flags.json) this.printJson({ok: result.ok, plan: redactPlan(plan), nodes: result.nodes, summary: result.summary})
       else if (!result.ok) this.log('\n' + renderApplyResult(result))
       if (!result.ok) this.exit(1)
       return
@@ -62,7 +62,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     if (!flags.yes) await this.confirm(plan.nodes.filter((n) => n.changes.length).length)
     const interactive = Boolean(process.stdout.isTTY) && !flags.json && !process.env.CI
     const result = await applyPlan(cluster, plan, {lockWaitSeconds: flags['lock-timeout'], progress: flags.json ? 'none' : interactive ? 'tty' : 'lines'})
-    if (flags.json) this.printJson({ok: result.ok, plan, nodes: result.nodes, summary: result.summary})
+    if (flags.json) this.printJson({ok: result.ok, plan: redactPlan(plan), nodes: result.nodes, summary: result.summary})
     else this.log('\n' + renderApplyResult(result))
     if (!result.ok) this.exit(1)
   }

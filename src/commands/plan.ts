@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {NetprovCommand} from '../base-command.js'
 import {loadCluster} from '../config/index.js'
 import {makePlan} from '../plan/make-plan.js'
-import {writePlanFile} from '../plan/planfile.js'
+import {redactPlan, writePlanFile} from '../plan/planfile.js'
 import type {Plan as PlanDoc} from '../plan/types.js'
 import {renderPlan} from '../render/plan-human.js'
 
@@ -42,7 +42,7 @@ Exit codes: 0 success; 1 error (bad file, unreachable node, or an error finding:
     const cluster = loadCluster(flags.file)
     const plan = await makePlan(cluster, {nodes: flags.node})
     if (flags.out) writePlanFile(flags.out, plan, cluster)
-    if (flags.json) this.printJson(plan)
+    if (flags.json) this.printJson(redactPlan(plan))
     else this.log(renderPlan(plan, {debug: flags.debug}) + (flags.out ? `\n\nSaved the plan to ${flags.out}. Apply exactly it with: netprov apply ${flags.out} (add --yes without a terminal)` : ''))
     const code = planExitCode(plan, flags['detailed-exitcode'])
     if (code) this.exit(code)

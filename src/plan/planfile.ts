@@ -1,8 +1,31 @@
+import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import type {Cluster} from '../config/types.js'
 import {UsageError} from '../errors.js'
 import {digest} from './planner.js'
-import {PLAN_FORMAT_VERSION, type Plan} from './types.js'
+import {PLAN_FORMAT_VERSION, type Plan, type Step} from './types.js'
+
+/**
+ * What leaves netprov as JSON (plan --json, --out, apply --json): file contents in write steps are
+ * replaced by their sha256 and size. A config file netprov edits (containerd's) may hold secrets, and
+ * a saved plan never needs the bytes: apply re-derives every step from the cluster file and the node.
+ */
+export function redactPlan<P extends Plan>(plan: P): P {
+  const redactStep = (s: Step): Step | RedactedWrite =>
+    s.op === 'write' ? {op: 'write', path: s.path, mode: s.mode, contentSha256: createHash('sha256').update(s.content).digest('hex'), bytes: Buffer.byteLength(s.content)} : s
+  return {
+    ...plan,
+    nodes: plan.nodes.map((n) => ({...n, changes: n.changes.map((c) => ({...c, steps: c.steps.map(redactStep), undo: c.undo.map(redactStep)}))})),
+  } as P
+}
+
+interface RedactedWrite {
+  op: 'write'
+  path: string
+  mode: string
+  contentSha256: string
+  bytes: number
+}
 
 /** A saved plan: the plan itself plus a digest of the cluster it was made for. */
 export interface PlanFile extends Plan {
@@ -14,8 +37,12 @@ export function clusterDigest(cluster: Cluster): string {
 }
 
 export function writePlanFile(path: string, plan: Plan, cluster: Cluster): void {
-  const file: PlanFile = {...plan, clusterDigest: clusterDigest(cluster)}
-  writeFileSync(path, JSON.stringify(file, null, 2) + '\n', {mode: 0o600})
+  const file: PlanFile = {...redactPlan(plan), clusterDigest: clusterDigest(cluster)}
+  try {
+    writeFileSync(path, JSON.stringify(file, null, 2) + '\n', {mode: 0o600})
+  } catch (e) {
+    throw new UsageError(`cannot write the plan to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ['give --out a file path in a writable directory'])
+  }
 }
 
 /** True when the file looks like a saved plan rather than a cluster file (apply takes either). */
@@ -36,8 +63,12 @@ export function readPlanFile(path: string): PlanFile {
     throw new UsageError(`${path}: not a readable plan file: ${(e as Error).message}`, ['make one with `netprov plan --out FILE`'])
   }
   const major = String(data.formatVersion ?? '').split('.')[0]
-  if (major !== PLAN_FORMAT_VERSION.split('.')[0] || !Array.isArray(data.nodes)) {
+  if (major !== PLAN_FORMAT_VERSION.split('.')[0]) {
     throw new UsageError(`${path}: plan format ${data.formatVersion ?? 'unknown'} is not supported (this netprov writes ${PLAN_FORMAT_VERSION})`, ['make a new plan with this netprov version'])
   }
+  const wellFormed =
+    typeof data.clusterFile === 'string' && typeof data.clusterDigest === 'string' && Array.isArray(data.nodes) &&
+    data.nodes.every((n) => n && typeof n.name === 'string' && typeof n.factsDigest === 'string' && Array.isArray(n.changes) && Array.isArray(n.findings))
+  if (!wellFormed) throw new UsageError(`${path}: not a well-formed plan file (missing or wrong fields)`, ['make a new plan with `netprov plan --out FILE`'])
   return data
 }

@@ -125,6 +125,29 @@ describe('apply on a real lab', () => {
     expect((await planJson()).exitCode).toBe(0)
   })
 
+  it('a saved plan is never trusted: an edited step is refused and never runs; file contents are not in the JSON', async () => {
+    await lab.exec('node2', ['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward'])
+    const planFile = `${lab.dir}/tamper.plan`
+    expect((await netprov(['plan', '-f', lab.clusterFile, '--out', planFile])).exitCode).toBe(0)
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Plan
+    const node2 = plan.nodes.find((n) => n.name === 'node2')!
+    expect(node2.changes.map((c) => c.id)).toEqual(['net.ipv4.ip_forward'])
+    node2.changes[0]!.steps.unshift({op: 'exec', argv: ['sh', '-c', 'touch /root/PWNED']})
+    writeFileSync(planFile, JSON.stringify(plan))
+    const r = await netprov(['apply', planFile, '--yes'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/the plan file's changes for node2 are not what netprov would do .*nothing was changed/)
+    expect((await lab.exec('node2', ['test', '-e', '/root/PWNED'])).exitCode).toBe(1)
+    expect((await onNode('node2', ['cat', '/proc/sys/net/ipv4/ip_forward'])).trim()).toBe('0')
+    expect((await netprov(['apply', planFile, '--yes', '--node', 'nosuch'])).stderr).toMatch(/the plan has no node named nosuch/)
+    // JSON and plan files carry a sha256 instead of file contents (a config may hold secrets)
+    await lab.exec('node3', ['rm', '/etc/cni/net.d/10-netprov.conflist'])
+    const {json} = await netprovJson<Plan>(['plan', '-f', lab.clusterFile, '--node', 'node3'])
+    const write = json.nodes[0]!.changes.flatMap((c) => c.steps).find((st) => st.op === 'write')!
+    expect(write).toEqual({op: 'write', path: '/etc/cni/net.d/10-netprov.conflist', mode: '644', contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number)})
+    expect((await apply()).exitCode).toBe(0)
+  })
+
   it('two applies at once: on every node exactly one of them applies, the other is refused clearly; nodes end consistent', async () => {
     for (const n of ['node1', 'node2', 'node3']) await lab.exec(n, ['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward'])
     type Result = {nodes: {name: string; status: string; error?: {message: string}}[]}
