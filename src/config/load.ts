@@ -1,6 +1,6 @@
 // Reads the cluster file and parses it as YAML, turning every way this can fail (missing file, YAML
 // syntax, duplicate keys, empty file, a top level that is not a mapping) into positioned diagnostics.
-import {readFileSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync} from 'node:fs'
 import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type YAMLError} from 'yaml'
 import {Diagnostics} from './diagnostics.js'
 import {Locator} from './locate.js'
@@ -11,23 +11,71 @@ export interface Parsed {
   data: unknown // plain JS value of the document
 }
 
-/** The file's text, or undefined after a diagnostic (line 0: there is no position to point at). */
-export function readClusterText(file: string, diags: Diagnostics): string | undefined {
+/** The most a cluster file may hold; a real one is a few kilobytes. */
+export const MAX_CLUSTER_FILE_BYTES = 1024 * 1024
+
+/**
+ * The file's text, or undefined after a diagnostic (line 0: there is no position to point at).
+ * Only a regular file of at most `limit` bytes is read: a FIFO would block forever and /dev/zero
+ * would never end, so the path is stat()ed first, opened without blocking, fstat()ed again (the
+ * same file, not one swapped in since) and read with a bound, because /proc-like files report a
+ * size of 0 whatever they hold.
+ */
+export function readClusterText(file: string, diags: Diagnostics, limit = MAX_CLUSTER_FILE_BYTES): string | undefined {
+  const refuse = (why: string): undefined => {
+    diags.raw(0, 0, `cannot read the cluster file: ${why}`)
+    return undefined
+  }
+  let fd: number | undefined
   try {
-    return readFileSync(file, 'utf8')
+    const before = notReadable(statSync(file), limit)
+    if (before) return refuse(before)
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
+    const after = notReadable(fstatSync(fd), limit)
+    if (after) return refuse(after)
+    const buf = Buffer.alloc(limit + 1)
+    let got = 0
+    for (;;) {
+      const n = readSync(fd, buf, got, buf.length - got, null)
+      if (n === 0) break
+      got += n
+      if (got > limit) return refuse(`holds more than ${sizeText(limit)}; a cluster file may be at most ${sizeText(limit)}`)
+    }
+    return buf.subarray(0, got).toString('utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const why =
+    return refuse(
       code === 'ENOENT'
         ? 'no such file (give the cluster file with -f FILE; the default is ./netprov.yaml)'
         : code === 'EISDIR'
           ? 'is a directory, not a cluster file'
           : code === 'EACCES'
             ? 'permission denied'
-            : (err as Error).message
-    diags.raw(0, 0, `cannot read the cluster file: ${why}`)
-    return undefined
+            : code === 'ENOTDIR'
+              ? 'a part of the path is not a directory'
+              : (err as Error).message,
+    )
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
+}
+
+/** Why a file with these stats cannot be a cluster file, or undefined when it can. */
+function notReadable(st: Stats, limit: number): string | undefined {
+  if (st.isDirectory()) return 'is a directory, not a cluster file'
+  if (st.isFIFO()) return 'is a named pipe (FIFO), not a regular file; netprov reads the cluster file from a regular file only (a pipe could block forever)'
+  if (st.isCharacterDevice()) return 'is a character device, not a regular file; netprov reads the cluster file from a regular file only'
+  if (st.isBlockDevice()) return 'is a block device, not a regular file; netprov reads the cluster file from a regular file only'
+  if (st.isSocket()) return 'is a socket, not a regular file; netprov reads the cluster file from a regular file only'
+  if (!st.isFile()) return 'is not a regular file'
+  if (st.size > limit) return `is ${sizeText(st.size)} (${st.size} bytes); a cluster file may be at most ${sizeText(limit)}`
+  return undefined
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MiB`
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`
+  return `${bytes} bytes`
 }
 
 /** Parses YAML text. Returns undefined (after adding diagnostics to `diags`) when it is unusable. */

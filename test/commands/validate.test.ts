@@ -10,7 +10,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = join(root, 'bin', 'run.js')
 
 function netprov(args: string[], cwd = root): {code: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [bin, ...args], {cwd, encoding: 'utf8', env: {...process.env, CI: 'true', NO_COLOR: '1'}})
+  // a timeout, so a cluster file that blocks (a FIFO) fails the test instead of hanging it
+  const r = spawnSync(process.execPath, [bin, ...args], {cwd, encoding: 'utf8', timeout: 30_000, env: {...process.env, CI: 'true', NO_COLOR: '1'}})
+  if (r.error) throw r.error
   return {code: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
@@ -27,6 +29,8 @@ beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'commands', 'validate.js'))) throw new Error('build first: npm run build')
   dir = mkdtempSync(join(tmpdir(), 'netprov-validate-'))
   writeFileSync(join(dir, 'bad.yaml'), BAD)
+  const fifo = spawnSync('mkfifo', [join(dir, 'fifo.yaml')])
+  if (fifo.status !== 0) throw new Error(`mkfifo: ${fifo.stderr}`)
 })
 
 describe('netprov validate', () => {
@@ -70,6 +74,27 @@ describe('netprov validate', () => {
     const r = netprov(['validate', '-f', 'no/such/cluster.yaml'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('no/such/cluster.yaml: cannot read the cluster file: no such file')
+  })
+
+  // Not regular files: refused before a byte is read, so nothing blocks or eats memory.
+  it.each([
+    ['a FIFO', 'fifo.yaml', 'is a named pipe (FIFO), not a regular file; netprov reads the cluster file from a regular file only (a pipe could block forever)'],
+    ['/dev/zero', '/dev/zero', 'is a character device, not a regular file; netprov reads the cluster file from a regular file only'],
+    ['a directory', '.', 'is a directory, not a cluster file'],
+  ])('%s: exit 1, FILE: cannot read the cluster file: ...', (_, name, message) => {
+    const file = name.startsWith('/') ? name : join(dir, name)
+    const r = netprov(['validate', '-f', file])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(`${file}: cannot read the cluster file: ${message}\n${file}: invalid — 1 problem\n`)
+  })
+
+  it('a file over 1 MiB: exit 1 with its size', () => {
+    const file = join(dir, 'big.yaml')
+    writeFileSync(file, '#'.repeat(3 * 1024 * 1024) + '\n')
+    const r = netprov(['validate', '-f', file])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${file}: cannot read the cluster file: is 3 MiB (3145729 bytes); a cluster file may be at most 1 MiB`)
   })
 
   it('--json on a valid file prints the normalised cluster', () => {
