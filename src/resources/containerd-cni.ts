@@ -1,4 +1,4 @@
-import {type TomlStatement, type TomlValue, TomlScanError, scanToml, stringLike} from './toml-scan.js'
+import {type TomlStatement, type TomlValue, TomlScanError, checkTables, scanToml, stringLike, tomlKey} from './toml-scan.js'
 
 // The CRI plugin's CNI directories in containerd's config.toml, edited in place: only these keys'
 // values change (or are added); every other byte of the file stays as it was.
@@ -56,7 +56,13 @@ export function editCniKeys(content: string, binDir: string, confDir: string, ne
     throw new CniEditError(`config version ${v ? (v.value?.type === 'other' ? v.value.raw : '?') : '1 (no version line)'} is not supported: netprov edits versions 2 and 3 (\`containerd config migrate\` converts older files)`)
   }
   const section = CNI_SECTION[version]
-  checkLayout(st, section)
+  checkLayout(st, section, version)
+  try {
+    checkTables(st)
+  } catch (e) {
+    if (e instanceof TomlScanError) throw new CniEditError(`it is not valid TOML (${e.message})`)
+    throw e
+  }
   const body = st.filter((s) => s.kind === 'keyval' && same(s.table, section))
   const kv = (k: string) => body.find((s) => same(s.key, [k]))
   const binKey = version === 2 ? 'bin_dir' : 'bin_dirs'
@@ -87,20 +93,63 @@ export function editCniKeys(content: string, binDir: string, confDir: string, ne
   }
   let out = content
   for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.to)
+  checkResult(out, section, want)
   return {content: out, before, criDisabled: criDisabled(root('disabled_plugins')?.value ?? null)}
 }
 
-/** CNI keys set any other way (dotted keys, an inline table, a repeated table) are not edited: refused. */
-function checkLayout(st: TomlStatement[], section: string[]): void {
-  const under = (path: string[]) => path.length >= section.length && same(path.slice(0, section.length), section)
-  const name = section.map((p) => (/^[A-Za-z0-9_-]+$/.test(p) ? p : `"${p}"`)).join('.')
+/**
+ * The edited file, read back: still valid TOML, one plain CNI table holding exactly the wanted values.
+ * A failure here is a case the checks before the edit missed: the file is refused, never written.
+ */
+function checkResult(out: string, section: string[], want: [string, string[] | string][]): void {
+  const refuse = (why: string): never => {
+    throw new CniEditError(`cannot edit safely: the edited file would not be right (${why}); set the CNI dirs by hand`)
+  }
+  let st: TomlStatement[] = []
+  try {
+    st = scanToml(out)
+    checkTables(st)
+  } catch (e) {
+    if (e instanceof TomlScanError) refuse(`not valid TOML: ${e.message}`)
+    throw e
+  }
+  if (st.filter((s) => s.kind === 'table' && same(s.table, section)).length !== 1) refuse('no single CNI table')
+  for (const [k, w] of want) {
+    const got = st.filter((s) => s.kind === 'keyval' && same(s.table, section) && same(s.key, [k]))
+    const value = got.length === 1 ? got[0]!.value : null
+    const ok = typeof w === 'string' ? value?.type === 'string' && value.value === w : value?.type === 'array' && same(strings(value) ?? [], w)
+    if (!ok) refuse(`${k} is not ${JSON.stringify(w)}`)
+  }
+}
+
+/**
+ * netprov edits only a plain [plugins."...".cni] table under plain tables. Refused, because an edit (or
+ * an appended table) could make the file invalid or change what another key means: the CNI table or
+ * any table above it (plugins, plugins."<CRI plugin>") given as an inline table, a value or dotted keys,
+ * or as an array of tables; dotted keys under the names netprov sets; the CNI table written twice.
+ */
+function checkLayout(st: TomlStatement[], section: string[], version: ConfigVersion): void {
+  const name = (k: readonly string[]) => k.map(tomlKey).join('.')
+  const atOrAbove = (p: readonly string[]) => p.length <= section.length && same(p, section.slice(0, p.length))
+  const below = (p: readonly string[]) => p.length > section.length && same(p.slice(0, section.length), section)
+  const byHand = `set cni.${version === 2 ? 'bin_dir' : 'bin_dirs'}/conf_dir by hand or use table syntax ([${name(section)}])`
+  const unsafe = (s: TomlStatement, why: string): never => {
+    throw new CniEditError(`line ${s.line}: cannot edit safely: ${why}; ${byHand}`)
+  }
   for (const s of st) {
-    if (s.kind === 'array-table' && under(s.table)) throw new CniEditError(`line ${s.line}: [[${s.table.join('.')}]] is an array of tables; netprov edits only a plain [${name}] table`)
-    if (s.kind === 'keyval' && under([...s.table, ...s.key]) && !same(s.table, section))
-      throw new CniEditError(`line ${s.line}: the CNI settings are given as a dotted key or inline table; netprov edits only a plain [${name}] table`)
+    if (s.kind === 'array-table' && (atOrAbove(s.table) || below(s.table))) unsafe(s, `${name(s.table)} is an array of tables ([[${name(s.table)}]])`)
+    if (s.kind !== 'keyval') continue
+    for (let i = 1; i <= s.key.length; i++) {
+      const p = [...s.table, ...s.key.slice(0, i)]
+      if (!atOrAbove(p)) continue
+      if (i < s.key.length) unsafe(s, `${name(p)} is defined with dotted keys (${name(s.key)} = ...)`)
+      const inline = s.value?.type === 'other' && s.value.raw.startsWith('{')
+      unsafe(s, `${name(p)} is ${inline ? 'an inline table' : 'a value, not a table'}`)
+    }
+    if (same(s.table, section) && s.key.length > 1 && ['bin_dir', 'bin_dirs', 'conf_dir'].includes(s.key[0]!)) unsafe(s, `${name([...section, s.key[0]!])} is defined with dotted keys (${name(s.key)} = ...)`)
   }
   const headers = st.filter((s) => s.kind === 'table' && same(s.table, section))
-  if (headers.length > 1) throw new CniEditError(`[${name}] appears ${headers.length} times (lines ${headers.map((h) => h.line).join(', ')})`)
+  if (headers.length > 1) throw new CniEditError(`[${name(section)}] appears ${headers.length} times (lines ${headers.map((h) => h.line).join(', ')})`)
 }
 
 function criDisabled(v: TomlValue | null): boolean {

@@ -167,3 +167,133 @@ export function basicString(s: string): string {
 export function stringLike(s: string, literal: boolean): string {
   return literal && !/['\n\r]/.test(s) ? `'${s}'` : basicString(s)
 }
+
+/**
+ * TOML's rules on defining tables and keys (what a strict parser such as Python's tomllib enforces;
+ * its logic, ported): a table is declared once, a key is set once, a [table] header cannot reopen a
+ * table made by dotted keys (after its section), dotted keys cannot reopen a [table], and inline tables
+ * and arrays cannot be extended. Values themselves are not checked. Throws TomlScanError at the first
+ * breach.
+ */
+export function checkTables(st: readonly TomlStatement[]): void {
+  const data = new Map<string, Node>()
+  const flags = new Flags()
+  let header: string[] = []
+  const name = (k: readonly string[]) => k.map(tomlKey).join('.')
+  for (const s of st) {
+    const fail = (m: string): never => {
+      throw new TomlScanError(s.line, m)
+    }
+    if (s.kind === 'table' || s.kind === 'array-table') {
+      flags.finalizePending()
+      const key = s.table
+      if (s.kind === 'table') {
+        if (flags.is(key, EXPLICIT) || flags.is(key, FROZEN)) fail(`[${name(key)}] is defined twice`)
+        flags.set(key, EXPLICIT, false)
+        if (!nest(data, key)) fail(`[${name(key)}]: a key on its path is a value, not a table`)
+      } else {
+        if (flags.is(key, FROZEN)) fail(`[[${name(key)}]]: ${name(key)} is an inline table or array, which cannot be extended`)
+        flags.unsetAll(key)
+        flags.set(key, EXPLICIT, false)
+        const parent = nest(data, key.slice(0, -1))
+        const last = key.at(-1)!
+        const have = parent?.get(last)
+        if (!parent || (have && !Array.isArray(have))) fail(`[[${name(key)}]]: ${name(key)} is already something other than an array of tables`)
+        if (Array.isArray(have)) have.push(new Map())
+        else parent!.set(last, [new Map()])
+      }
+      header = key
+      continue
+    }
+    const key = s.key
+    for (let i = 1; i < key.length; i++) {
+      const cont = [...header, ...key.slice(0, i)]
+      if (flags.is(cont, EXPLICIT)) fail(`${name(key)}: ${name(cont)} is a table defined elsewhere; dotted keys cannot add to it`)
+      flags.addPending(cont, EXPLICIT)
+    }
+    const parentKey = [...header, ...key.slice(0, -1)]
+    if (flags.is(parentKey, FROZEN)) fail(`${name(key)}: ${name(parentKey)} is an inline table or array, which cannot be extended`)
+    const parent = nest(data, parentKey)
+    if (!parent || parent.has(key.at(-1)!)) fail(`${name([...header, ...key])} is defined twice`)
+    const frozen = s.value?.type === 'array' || (s.value?.type === 'other' && s.value.raw.startsWith('{'))
+    if (frozen) flags.set([...header, ...key], FROZEN, true)
+    parent!.set(key.at(-1)!, VALUE)
+  }
+}
+
+/** A key as TOML writes it: bare when it can be, else a basic string. */
+export const tomlKey = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : basicString(k))
+
+// The document as tables (Map), arrays of tables (the last element is the open one) and values.
+type Node = Map<string, Node> | Map<string, Node>[] | typeof VALUE
+const VALUE = Symbol('value')
+
+/** The table at `key`, created as needed (through the last element of arrays of tables); null if a value is in the way. */
+function nest(root: Map<string, Node>, key: readonly string[]): Map<string, Node> | null {
+  let cont: Map<string, Node> = root
+  for (const k of key) {
+    if (!cont.has(k)) cont.set(k, new Map())
+    let next = cont.get(k)!
+    if (Array.isArray(next)) next = next.at(-1)!
+    if (!(next instanceof Map)) return null
+    cont = next
+  }
+  return cont
+}
+
+const FROZEN = 0 // an inline table or array: nothing can be added to it
+const EXPLICIT = 1 // a table that was defined: no [header] may define it again
+
+interface FlagNode {
+  flags: Set<number>
+  recursive: Set<number>
+  nested: Map<string, FlagNode>
+}
+
+class Flags {
+  private root = new Map<string, FlagNode>()
+  private pending: [string[], number][] = []
+
+  addPending(key: string[], flag: number): void {
+    this.pending.push([key, flag])
+  }
+
+  finalizePending(): void {
+    for (const [k, f] of this.pending) this.set(k, f, false)
+    this.pending = []
+  }
+
+  unsetAll(key: readonly string[]): void {
+    let cont = this.root
+    for (const k of key.slice(0, -1)) {
+      const n = cont.get(k)
+      if (!n) return
+      cont = n.nested
+    }
+    cont.delete(key.at(-1)!)
+  }
+
+  set(key: readonly string[], flag: number, recursive: boolean): void {
+    let cont = this.root
+    let node: FlagNode | undefined
+    for (const k of key) {
+      node = cont.get(k)
+      if (!node) cont.set(k, (node = {flags: new Set(), recursive: new Set(), nested: new Map()}))
+      cont = node.nested
+    }
+    ;(recursive ? node!.recursive : node!.flags).add(flag)
+  }
+
+  is(key: readonly string[], flag: number): boolean {
+    if (key.length === 0) return false
+    let cont = this.root
+    for (const k of key.slice(0, -1)) {
+      const n = cont.get(k)
+      if (!n) return false
+      if (n.recursive.has(flag)) return true
+      cont = n.nested
+    }
+    const n = cont.get(key.at(-1)!)
+    return n ? n.flags.has(flag) || n.recursive.has(flag) : false
+  }
+}

@@ -1,6 +1,8 @@
+import {execFileSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {CniEditError, editCniKeys} from '../../src/resources/containerd-cni.js'
 import {scanToml} from '../../src/resources/toml-scan.js'
+import {tomllib, tomllibErrors} from './toml-python.js'
 
 // The line-based editor of containerd's config.toml: only the CNI dir keys may change, every other
 // byte stays. Each case states the whole expected file.
@@ -160,9 +162,47 @@ describe('containerd config.toml: new and refused files', () => {
   })
 
   it('CNI keys given as dotted keys or an inline table, or the table twice', () => {
-    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  cni.bin_dir = "/x"\n')).toMatch(/^line 3: .*dotted key or inline table/)
-    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  cni = {bin_dir = "/x"}\n')).toMatch(/^line 3: /)
+    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  cni.bin_dir = "/x"\n')).toBe(
+      'line 3: cannot edit safely: plugins."io.containerd.grpc.v1.cri".cni is defined with dotted keys (cni.bin_dir = ...); set cni.bin_dir/conf_dir by hand or use table syntax ([plugins."io.containerd.grpc.v1.cri".cni])',
+    )
+    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  cni = {bin_dir = "/x"}\n')).toMatch(/^line 3: cannot edit safely: plugins."io.containerd.grpc.v1.cri".cni is an inline table; /)
     expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n[plugins."io.containerd.grpc.v1.cri".cni]\n')).toMatch(/appears 2 times \(lines 2, 3\)/)
+    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir.x = "/x"\n')).toMatch(/^line 3: cannot edit safely: plugins."io.containerd.grpc.v1.cri".cni.bin_dir is defined with dotted keys/)
+  })
+
+  // The review's case: appending [plugins."io.containerd.grpc.v1.cri".cni] to any of these makes a file
+  // TOML parsers reject ("Cannot declare ... twice"), which a restarted containerd would not load.
+  it('a table above the CNI table given inline, as a value or with dotted keys, at any level: refused, naming it', () => {
+    const sandbox = 'sandbox_image = "registry.k8s.io/pause:3.9"'
+    const cases: [string, string][] = [
+      [`version = 2\nplugins = { "io.containerd.grpc.v1.cri" = { ${sandbox} } }\n`, 'line 2: cannot edit safely: plugins is an inline table'],
+      [`version = 2\n[plugins]\n"io.containerd.grpc.v1.cri" = { ${sandbox} }\n`, 'line 3: cannot edit safely: plugins."io.containerd.grpc.v1.cri" is an inline table'],
+      [`version = 2\nplugins."io.containerd.grpc.v1.cri".${sandbox}\n`, 'line 2: cannot edit safely: plugins is defined with dotted keys (plugins."io.containerd.grpc.v1.cri".sandbox_image = ...)'],
+      [`version = 2\n[plugins]\n  "io.containerd.grpc.v1.cri".${sandbox}\n`, 'line 3: cannot edit safely: plugins."io.containerd.grpc.v1.cri" is defined with dotted keys'],
+      ['version = 2\nplugins = 1\n', 'line 2: cannot edit safely: plugins is a value, not a table'],
+      ['version = 2\n[[plugins]]\n', 'line 2: cannot edit safely: plugins is an array of tables ([[plugins]])'],
+      // an inline table above an existing CNI table (the file is invalid already): refused all the same
+      [`version = 2\nplugins = { "io.containerd.grpc.v1.cri" = { ${sandbox} } }\n[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "/x"\n`, 'line 2: cannot edit safely: plugins is an inline table'],
+      // version 3
+      ["version = 3\n[plugins]\n  'io.containerd.cri.v1.runtime' = { enable_selinux = false }\n", 'line 3: cannot edit safely: plugins."io.containerd.cri.v1.runtime" is an inline table'],
+      ["version = 3\nplugins = { 'io.containerd.cri.v1.runtime' = { cni = { conf_dir = '/x' } } }\n", 'line 2: cannot edit safely: plugins is an inline table'],
+      ["version = 3\n[plugins]\n  'io.containerd.cri.v1.runtime'.enable_selinux = false\n", 'line 3: cannot edit safely: plugins."io.containerd.cri.v1.runtime" is defined with dotted keys'],
+    ]
+    for (const [text, message] of cases) {
+      const m = refused(text)
+      expect(m.startsWith(message), `${text}\n=> ${m}`).toBe(true)
+      expect(m).toMatch(/; set cni\.bin_dirs?\/conf_dir by hand or use table syntax \(\[plugins\.".*"\.cni\]\)$/)
+    }
+  })
+
+  it('a file that is not valid TOML is refused, not made worse', () => {
+    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.grpc.v1.cri"]\n')).toBe('it is not valid TOML (line 3: [plugins."io.containerd.grpc.v1.cri"] is defined twice)')
+    expect(refused('version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n  conf_dir = "/a"\n  conf_dir = "/b"\n')).toMatch(/^it is not valid TOML \(line 4: plugins."io.containerd.grpc.v1.cri".cni.conf_dir is defined twice\)$/)
+  })
+
+  it('the refusal message names keys, never values (a file may hold credentials)', () => {
+    const m = refused('version = 2\n[plugins]\n"io.containerd.grpc.v1.cri" = { registry = { configs = { "r.example" = { auth = { password = "hunter2" } } } } }\n')
+    expect(m).not.toContain('hunter2')
   })
 
   it('malformed TOML is refused with its line', () => {
@@ -180,5 +220,58 @@ describe('TOML scanner', () => {
     expect(text.slice(k.valueStart, k.valueEnd)).toBe(`["a", 'b']`)
     expect(k.value).toEqual({type: 'array', items: [{type: 'string', value: 'a', literal: false}, {type: 'string', value: 'b', literal: true}]})
     expect(text.slice(st[4]!.valueStart, st[4]!.valueEnd)).toBe('1979-05-27 07:32:00Z')
+  })
+})
+
+// Every case: either the edit is refused, or the result is valid TOML (tomllib) with the CNI keys set.
+describe('containerd config.toml: refused, or valid TOML with the right keys', () => {
+  const sandbox = 'sandbox_image = "registry.k8s.io/pause:3.9"'
+  const CASES: [string, 2 | 3][] = [
+    [V2, 2],
+    [V3, 3],
+    ['', 2],
+    ['', 3],
+    ['# comments only\n', 2],
+    [`version = 2\nplugins = { "io.containerd.grpc.v1.cri" = { ${sandbox} } }\n`, 2],
+    [`version = 2\n[plugins]\n"io.containerd.grpc.v1.cri" = { ${sandbox} }\n`, 2],
+    [`version = 2\n[plugins]\n"io.containerd.grpc.v1.cri".${sandbox}\n`, 2],
+    [`version = 2\nplugins."io.containerd.grpc.v1.cri".${sandbox}\n`, 2],
+    [`version = 2\n[plugins]\n"io.containerd.grpc.v1.cri".cni.bin_dir = "/x"\n`, 2],
+    [`version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n${sandbox}\n`, 2],
+    [`version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n${sandbox}\ncni = {}\n`, 2],
+    [`version = 2\n[plugins]\n[plugins."io.containerd.grpc.v1.cri"]\n${sandbox}\n[plugins."io.containerd.grpc.v1.cri".cni]\n`, 2],
+    [`version = 2\n[plugins."io.containerd.grpc.v1.cri".cni.extra]\nx = 1\n`, 2], // the CNI table only implied by a sub-table
+    [`version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\nbin_dir = 5\nconf_dir = ["/a"]\n`, 2], // wrong types are replaced
+    [`version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example".auth]\npassword = "hunter2"\n`, 2],
+    [`version = 2\n[[plugins."io.containerd.grpc.v1.cri".containerd.runtimes]]\n`, 2],
+    ["version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\nbin_dir = '/x'\n", 3],
+    ["version = 3\n[plugins]\n'io.containerd.cri.v1.runtime' = {}\n", 3],
+    ["version = 3\n[plugins.'io.containerd.cri.v1.images']\nsnapshotter = 'overlayfs'\n", 3],
+    ["version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]\nruntime_type = 'io.containerd.runc.v2'\n", 3],
+    ['version = 2\r\n[plugins."io.containerd.grpc.v1.cri".cni]\r\n  max_conf_num = 1', 2],
+  ]
+
+  it.skipIf(!tomllib)('tomllib reads every edited file, and it holds the CNI keys', () => {
+    const results = CASES.map(([text, v]) => {
+      try {
+        return {text, v, out: editCniKeys(text, '/opt/cni/bin', '/etc/cni/net.d', v).content}
+      } catch (e) {
+        expect(e).toBeInstanceOf(CniEditError)
+        return {text, v, out: null}
+      }
+    })
+    const edited = results.filter((r) => r.out !== null)
+    expect(edited.length).toBeGreaterThanOrEqual(14)
+    const verdicts = tomllibErrors(edited.map((r) => r.out!))
+    expect(edited.map((r, i) => [r.text, verdicts[i]]).filter(([, err]) => err !== null)).toEqual([])
+    // The keys, as tomllib reads them.
+    const py = `import json, sys, tomllib
+out = []
+for t, v in json.load(sys.stdin):
+    p = tomllib.loads(t)["plugins"]["io.containerd.grpc.v1.cri" if v == 2 else "io.containerd.cri.v1.runtime"]["cni"]
+    out.append([p.get("bin_dir" if v == 2 else "bin_dirs"), p.get("conf_dir")])
+print(json.dumps(out))`
+    const keys = JSON.parse(execFileSync('python3', ['-c', py], {input: JSON.stringify(edited.map((r) => [r.out, r.v])), encoding: 'utf8'})) as unknown[]
+    for (const [i, k] of keys.entries()) expect([edited[i]!.text, k]).toEqual([edited[i]!.text, [edited[i]!.v === 2 ? '/opt/cni/bin' : ['/opt/cni/bin'], '/etc/cni/net.d']])
   })
 })

@@ -61,6 +61,54 @@ describe('containerd resource', () => {
     expect(p.findings).toMatchObject([{severity: 'error', kind: 'containerd', id: '/etc/containerd/config.toml', message: expect.stringMatching(/config version 1/)}])
   })
 
+  it('a table above the CNI table given inline (the review\'s case): an error finding naming it, no change, no restart', () => {
+    const text = 'version = 2\nplugins = { "io.containerd.grpc.v1.cri" = { sandbox_image = "registry.k8s.io/pause:3.9" } }\n'
+    const p = plan({config: {mode: '600', content: text}, version: 'containerd containerd.io 1.7.25 x', active: true})
+    expect(p.changes).toEqual([])
+    expect(p.findings).toEqual([
+      {
+        severity: 'error',
+        kind: 'containerd',
+        id: '/etc/containerd/config.toml',
+        message: '/etc/containerd/config.toml: line 2: cannot edit safely: plugins is an inline table; set cni.bin_dir/conf_dir by hand or use table syntax ([plugins."io.containerd.grpc.v1.cri".cni]); netprov leaves it alone',
+        fix: 'set the CNI dirs (bin /opt/cni/bin, conf /etc/cni/net.d) yourself, or set spec.containerRuntime.type: none',
+      },
+    ])
+  })
+
+  // config.toml may hold registry credentials: what plan shows (human and --json before/after) is the
+  // CNI keys, one line each, never another line of the file. (Write steps carry the content; the plan's
+  // JSON and plan files redact it.)
+  it('before/after show only the CNI keys, one line each, never other lines of the file', () => {
+    const secret = `version = 2
+root = "/var/lib/containerd"
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "/usr/lib/cni"
+  max_conf_num = 1
+
+[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.example.com".auth]
+  username = "robot"
+  password = "hunter2-s3cret"
+  auth = "cm9ib3Q6aHVudGVyMg=="
+`
+    for (const active of [true, false]) {
+      const p = plan({config: {mode: '600', content: secret}, version: null, active})
+      const c = p.changes[0]!
+      expect([c.action, c.before, c.after]).toEqual([
+        'update',
+        '/etc/containerd/config.toml (config version 2)\n[plugins."io.containerd.grpc.v1.cri".cni]\nbin_dir = "/usr/lib/cni"\nconf_dir = not set\n',
+        '/etc/containerd/config.toml (config version 2)\n[plugins."io.containerd.grpc.v1.cri".cni]\nbin_dir = "/opt/cni/bin"\nconf_dir = "/etc/cni/net.d"\n',
+      ])
+      const shown = JSON.stringify([c.before, c.after, c.reason, p.findings])
+      for (const line of secret.split('\n').filter((l) => l.trim() && !l.includes('bin_dir') && !l.includes('.cni]'))) expect(shown).not.toContain(line.trim())
+    }
+    // a new file: "after" is the keys too
+    const fresh = plan({config: null, version: null, active: false}).changes[0]!
+    expect(fresh.after).toBe('/etc/containerd/config.toml (config version 2)\n[plugins."io.containerd.grpc.v1.cri".cni]\nbin_dir = "/opt/cni/bin"\nconf_dir = "/etc/cni/net.d"\n')
+    expect(fresh.before).toBeNull()
+  })
+
   it('a disabled CRI plugin is a warning; the keys are still set', () => {
     const p = plan({config: {mode: '644', content: 'version = 2\ndisabled_plugins = ["cri"]\n'}, version: null, active: false})
     expect(ids(p)).toEqual(['update containerd /etc/containerd/config.toml'])
