@@ -1,7 +1,7 @@
 // Reads the cluster file and parses it as YAML, turning every way this can fail (missing file, YAML
 // syntax, duplicate keys, empty file, a top level that is not a mapping) into positioned diagnostics.
 import {closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync} from 'node:fs'
-import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type YAMLError} from 'yaml'
+import {type Document, LineCounter, isMap, isScalar, isSeq, parseDocument, Parser, visit, type YAMLError} from 'yaml'
 import {Diagnostics} from './diagnostics.js'
 import {Locator} from './locate.js'
 
@@ -81,9 +81,13 @@ function sizeText(bytes: number): string {
 /** Parses YAML text. Returns undefined (after adding diagnostics to `diags`) when it is unusable. */
 export function parseYaml(text: string, diags: Diagnostics): Parsed | undefined {
   const lines = new LineCounter() // one per parse: positions are offsets into this text only
-  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: true, uniqueKeys: true})
-  const problems = [...doc.errors, ...doc.warnings]
-  if (problems.length > 0) {
+  // YAML 1.2, core schema, no << merge keys; a %YAML directive could switch all that (1.1 turns on
+  // merge keys, yes/no booleans and 25:00 = 1500), so directives other than %YAML 1.2 are refused.
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: true, uniqueKeys: true, version: '1.2', merge: false})
+  const refused = refuseDirectivesAndTags(text, lines, diags)
+  // The yaml library's own complaints about directives and tags say less than ours.
+  const problems = [...doc.errors, ...doc.warnings].filter((e) => !(refused && (e.code === 'BAD_DIRECTIVE' || e.code === 'TAG_RESOLVE_FAILED')))
+  if (problems.length > 0 || refused) {
     for (const e of problems) {
       const pos = e.linePos?.[0] ?? {line: 1, col: 1}
       diags.raw(pos.line, pos.col, yamlMessage(e, text))
@@ -121,6 +125,43 @@ export function parseYaml(text: string, diags: Diagnostics): Parsed | undefined 
     diags.raw(1, 1, `cannot read the YAML: ${(err as Error).message}`)
     return undefined
   }
+}
+
+/**
+ * Explicit tags (!!binary, !!omap, !!set, !!str, !custom) and directives other than %YAML 1.2 are
+ * refused at their position: a tag silently changes what a value is (`!!omap [...]` became {},
+ * `!!binary` a byte buffer), so netprov reads plain values only. Returns true when it refused any.
+ */
+function refuseDirectivesAndTags(text: string, lines: LineCounter, diags: Diagnostics): boolean {
+  let refused = false
+  const refuse = (offset: number, message: string): void => {
+    const {line, col} = lines.linePos(offset)
+    diags.raw(line, col, message)
+    refused = true
+  }
+  // The CST keeps every tag and directive as a token with its offset, wherever it is written (before
+  // a key, a value, a document, inside flow collections); comments and quoted text are other tokens.
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const item of x) walk(item)
+      return
+    }
+    if (x === null || typeof x !== 'object') return
+    const token = x as {type?: unknown; offset?: unknown; source?: unknown}
+    if (typeof token.offset === 'number' && typeof token.source === 'string') {
+      if (token.type === 'tag') refuse(token.offset, `YAML tags are not supported: ${token.source} (netprov reads plain YAML values; remove the tag${token.source === '!!str' || token.source === '!' ? ', and quote the value to make it a string' : ''})`)
+      if (token.type === 'directive') {
+        const [name, version] = token.source.split(/[ \t]+/)
+        if (name === '%YAML' && version !== '1.2')
+          refuse(token.offset, `YAML ${version ?? '(no version)'} is not supported: netprov reads YAML 1.2 (in YAML 1.1, << merge keys, yes/no booleans and 25:00 sexagesimal numbers change what the file says); remove the %YAML directive`)
+        else if (name === '%TAG') refuse(token.offset, 'YAML tags are not supported: remove the %TAG directive')
+        else if (name !== '%YAML') refuse(token.offset, `unknown YAML directive ${name}: netprov reads plain YAML 1.2; remove it`)
+      }
+    }
+    for (const [key, value] of Object.entries(x)) if (key !== 'source') walk(value)
+  }
+  for (const token of new Parser().parse(text)) walk(token)
+  return refused
 }
 
 function yamlMessage(e: YAMLError, text: string): string {

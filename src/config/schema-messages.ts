@@ -26,6 +26,7 @@ const TYPE_WORDS: Record<string, string> = {
 export function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const typeFailed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
   return errors.filter((e) => {
+    if (fromPointer(e.instancePath).includes(MERGE_KEY)) return false // inside a `<<:` value: the key is the problem
     if (e.keyword === 'propertyNames') return false // its inner error (with propertyName) says more
     if (e.propertyName !== undefined) return true // a key: the value's type is beside the point
     return e.keyword === 'type' || !typeFailed.has(e.instancePath)
@@ -39,6 +40,7 @@ export function describe(e: ErrorObject): SchemaProblem {
   const params = e.params as Record<string, unknown>
   const data: unknown = e.data
 
+  if (e.propertyName === MERGE_KEY) return {path: [...path, MERGE_KEY], part: 'key', message: mergeKey(where)}
   if (e.propertyName !== undefined) {
     const why = e.keyword === 'pattern' ? patternWhy(parent, e) : (e.message ?? 'is not allowed')
     return {path: [...path, e.propertyName], part: 'key', message: `${where} key ${quote(e.propertyName)} ${why}${danger(e.propertyName)}`}
@@ -47,6 +49,7 @@ export function describe(e: ErrorObject): SchemaProblem {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty)
+      if (key === MERGE_KEY) return {path: [...path, key], part: 'key', message: mergeKey(where)}
       const allowed = Object.keys((parent.properties ?? {}) as object)
       const guess = closest(key, allowed)
       const place = where ? `in ${where}` : 'at the top level'
@@ -91,6 +94,13 @@ export function describe(e: ErrorObject): SchemaProblem {
     default:
       return {path, part: 'value', message: `${where || 'the cluster file'} ${e.message ?? 'is invalid'}`}
   }
+}
+
+/** YAML 1.1's merge key. netprov reads YAML 1.2, where `<<` is an ordinary (and so unknown) key. */
+const MERGE_KEY = '<<'
+
+function mergeKey(where: string): string {
+  return `unknown key "<<" ${where ? `in ${where}` : 'at the top level'}: YAML merge keys are not supported (netprov reads YAML 1.2); write the keys out`
 }
 
 function patternWhy(parent: Record<string, unknown>, e: ErrorObject): string {

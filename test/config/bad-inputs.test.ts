@@ -775,6 +775,103 @@ const cases: Case[] = [
     at: '1:17',
     message: 'YAML alias *pods refers to no anchor &pods before it',
   },
+  // ---- YAML 1.1, merge keys and tags: nothing may change what a value is behind the schema's back
+  {
+    name: '%YAML 1.1 (merge keys, sexagesimal 25:00 = 1500)',
+    yaml: y`
+      %YAML 1.1
+      ---
+      spec:
+        podCIDR: 10.244.0.0/16
+        base: &b {mtu: 25:00}
+        bridge:
+          <<: *b
+      nodes: ${node1}
+    `,
+    at: '1:1',
+    message: 'YAML 1.1 is not supported: netprov reads YAML 1.2 (in YAML 1.1, << merge keys, yes/no booleans and 25:00 sexagesimal numbers change what the file says); remove the %YAML directive',
+  },
+  {
+    name: '%YAML 1.3',
+    yaml: '%YAML 1.3\n---\nspec: {podCIDR: 10.244.0.0/16}\nnodes: [{name: a, address: 172.31.250.11, role: worker}]\n',
+    at: '1:1',
+    message: 'YAML 1.3 is not supported: netprov reads YAML 1.2',
+  },
+  {
+    name: '%TAG directive',
+    yaml: '%TAG !n! tag:netprov.io,2024:\n---\nspec: {podCIDR: 10.244.0.0/16}\nnodes: [{name: a, address: 172.31.250.11, role: worker}]\n',
+    at: '1:1',
+    message: 'YAML tags are not supported: remove the %TAG directive',
+  },
+  {
+    name: 'unknown directive',
+    yaml: '%FOO bar\n---\nspec: {podCIDR: 10.244.0.0/16}\nnodes: [{name: a, address: 172.31.250.11, role: worker}]\n',
+    at: '1:1',
+    message: 'unknown YAML directive %FOO: netprov reads plain YAML 1.2; remove it',
+  },
+  {
+    name: 'merge key in a mapping is an unknown key (YAML 1.2 has none)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge:
+          <<: {mtu: 9000}
+          name: br0
+      nodes: ${node1}
+    `,
+    at: '4:5',
+    message: 'unknown key "<<" in spec.bridge: YAML merge keys are not supported (netprov reads YAML 1.2); write the keys out',
+  },
+  {
+    name: 'merge key from an anchor in a node',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - &n1 {name: node1, address: 172.31.250.11, role: worker}
+        - <<: *n1
+          name: node2
+          address: 172.31.250.12
+    `,
+    at: '4:5',
+    message: 'unknown key "<<" in nodes[1]: YAML merge keys are not supported',
+    count: 2, // nothing was merged, so nodes[1] has no role
+  },
+  {
+    name: 'merge key at the top level',
+    yaml: y`
+      <<: {apiVersion: netprov.io/v1alpha1}
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes: ${node1}
+    `,
+    at: '1:1',
+    message: 'unknown key "<<" at the top level: YAML merge keys are not supported',
+  },
+  {
+    name: 'merge key in kubelet extraArgs (where any flag name is a key)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        common: &args {max-pods: "110"}
+        kubelet:
+          extraArgs:
+            <<: *args
+      nodes: ${node1}
+    `,
+    at: '6:7',
+    message: 'unknown key "<<" in spec.kubelet.extraArgs: YAML merge keys are not supported',
+    count: 2, // and the unknown key "common"
+  },
+  {
+    name: 'sexagesimal number is just a string in YAML 1.2',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {mtu: 25:00}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.bridge.mtu must be an integer (got "25:00")',
+  },
   {
     name: 'custom YAML tag',
     yaml: y`
@@ -782,7 +879,80 @@ const cases: Case[] = [
       nodes: ${node1}
     `,
     at: '1:17',
-    message: 'Unresolved tag: !cidr',
+    message: 'YAML tags are not supported: !cidr (netprov reads plain YAML values; remove the tag)',
+  },
+  {
+    name: '!!binary tag (was "got a mapping")',
+    yaml: y`
+      spec:
+        podCIDR: !!binary MTAuMjQ0LjAuMC8xNg==
+      nodes: ${node1}
+    `,
+    at: '2:12',
+    message: 'YAML tags are not supported: !!binary',
+  },
+  {
+    name: '!!omap tag (extraArgs silently became {})',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet:
+          extraArgs: !!omap [max-pods: "110"]
+      nodes: ${node1}
+    `,
+    at: '4:16',
+    message: 'YAML tags are not supported: !!omap',
+  },
+  {
+    name: '!!set tag',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni:
+          plugins: !!set {bridge, loopback}
+      nodes: ${node1}
+    `,
+    at: '4:14',
+    message: 'YAML tags are not supported: !!set',
+  },
+  {
+    name: '!!str tag: quote the value instead',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {extraArgs: {max-pods: !!str 110}}
+      nodes: ${node1}
+    `,
+    at: '3:35',
+    message: 'YAML tags are not supported: !!str (netprov reads plain YAML values; remove the tag, and quote the value to make it a string)',
+  },
+  {
+    name: 'tag on a key',
+    yaml: y`
+      spec:
+        !!str podCIDR: 10.244.0.0/16
+      nodes: ${node1}
+    `,
+    at: '2:3',
+    message: 'YAML tags are not supported: !!str',
+  },
+  {
+    name: 'tag on the document',
+    yaml: '--- !!map\nspec: {podCIDR: 10.244.0.0/16}\nnodes: [{name: a, address: 172.31.250.11, role: worker}]\n',
+    at: '1:5',
+    message: 'YAML tags are not supported: !!map',
+  },
+  {
+    name: 'two tags: both reported',
+    yaml: y`
+      spec:
+        podCIDR: !foo 10.244.0.0/16
+        routing: !bar none
+      nodes: ${node1}
+    `,
+    at: '3:12',
+    message: 'YAML tags are not supported: !bar',
+    count: 2,
   },
 ]
 

@@ -217,6 +217,22 @@ describe('good cluster files: the normalised Cluster', () => {
     expect(c.nodes[0].podCIDRs).toEqual(['10.244.17.0/24']) // 0x11 = 17: the low bits of the IPv6 address
   })
 
+  it('plain YAML 1.2: a %YAML 1.2 directive, anchors and aliases, and "!!tags" in comments', () => {
+    const c = parse(y`
+      %YAML 1.2 # the only version netprov reads
+      ---
+      spec:
+        podCIDR: 10.244.0.0/16 # !!binary in a comment is no tag
+      nodes:
+        - name: node1
+          address: &n1 172.31.250.11
+          role: worker
+          ssh: {host: *n1, port: 2222} # !foo
+    `)
+    expect(c.podCIDRs).toEqual(['10.244.0.0/16'])
+    expect(c.nodes[0].ssh).toMatchObject({host: '172.31.250.11', port: 2222})
+  })
+
   it('the schema defaults and DEFAULTS agree', () => {
     const props = (clusterSchema as any).properties
     const spec = props.spec.properties
