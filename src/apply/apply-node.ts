@@ -9,7 +9,7 @@ import type {Change, Finding, NodeError, NodePlan} from '../plan/types.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import {commandTimeoutMs} from '../transport/transport.js'
 import type {Transport} from '../transport/transport.js'
-import {bootstrapArgv, buildProgram, parseOutcome, rollbackSteps} from './script.js'
+import {bootstrapArgv, buildProgram, parseOutcome, programChanges} from './script.js'
 import {confirmFirewall} from './firewall-confirm.js'
 
 export type NodeStatus = 'converged' | 'unchanged' | 'failed' | 'stale' | 'locked' | 'unreachable' | 'skipped'
@@ -57,7 +57,7 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
   try {
     o.report(`applying ${changes.length} change${changes.length === 1 ? '' : 's'}`)
     const program = buildProgram(
-      changes.map((c, index) => ({index, steps: c.steps})),
+      programChanges(changes),
       {holder: holderInfo(), expectedGeneration: o.plan.generation ?? null, newGeneration: randomBytes(8).toString('hex'), lockWaitSeconds: o.lockWaitSeconds},
     )
     const r = await o.transport.exec(bootstrapArgv(), {
@@ -74,17 +74,19 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     if (outcome.stale !== undefined) {
       return result('stale', {error: {code: 'PLAN_STALE', message: `node ${o.node.name}: another netprov apply changed it since it was read; nothing was changed`, suggestions: ['run the command again: it will plan from the node\'s new state']}})
     }
+    if (outcome.bootfail !== undefined) {
+      return result('failed', {error: {code: 'APPLY_FAILED', message: `node ${o.node.name}: the apply program could not start: ${outcome.bootfail}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}; nothing was changed`, suggestions: ['check that /var/lib/netprov and /run/netprov on the node are writable directories']}})
+    }
     if (!outcome.ok && outcome.failed === undefined) {
       // No failure marker: the program was cut off, not failed. It keeps running on the node (it ignores
-      // hang-ups), so rolling back now would race it.
-      return result('failed', {applied: outcome.done.length, error: {code: 'CONNECTION_LOST', message: `node ${o.node.name}: lost the connection during apply (exit ${r.exitCode}) after ${outcome.done.length} of ${changes.length} changes; the node finishes its program on its own`, suggestions: [`run \`netprov plan --node ${o.node.name}\` to see where it stands, then apply again`]}})
+      // hang-ups) and rolls itself back if a later step fails.
+      return result('failed', {applied: outcome.done.length, error: {code: 'CONNECTION_LOST', message: `node ${o.node.name}: lost the connection during apply (exit ${r.exitCode}) after ${outcome.done.length} of ${changes.length} changes; the node finishes its program on its own (and rolls back if a step fails)`, suggestions: [`run \`netprov plan --node ${o.node.name}\` to see where it stands, then apply again`]}})
     }
     if (!outcome.ok) {
-      const failed = outcome.failed === undefined ? undefined : changes[outcome.failed]
+      const failed = changes[outcome.failed!]
       const err = new ApplyError(o.node.name, failed ? describe(failed) : 'apply program', r.stderr || r.stdout.slice(-500))
-      o.report(`failed: ${failed ? describe(failed) : 'apply program'}; rolling back`)
-      const rolledBack = await rollback(o, changes, outcome)
-      return result('failed', {applied: outcome.done.length, rolledBack, error: nodeError(err)})
+      o.report(`failed: ${failed ? describe(failed) : 'apply program'}; rolled back on the node`)
+      return result('failed', {applied: outcome.done.length, rolledBack: outcome.rolledBack === 'ok', error: nodeError(err)})
     }
     // A firewall change stays only if a new SSH connection gets through (else the node restores it).
     const unconfirmed = await confirmFirewall(o.transport, o.node, changes)
@@ -98,18 +100,6 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     return result(e instanceof NetprovError && e.code === 'CONNECT_FAILED' ? 'unreachable' : 'failed', {error: nodeError(e)})
   } finally {
     await o.transport.close()
-  }
-}
-
-async function rollback(o: ApplyNodeOptions, changes: readonly Change[], outcome: ReturnType<typeof parseOutcome>): Promise<boolean> {
-  const undo = rollbackSteps(changes, outcome)
-  if (undo.length === 0) return true
-  try {
-    const program = buildProgram(undo, {holder: holderInfo(), newGeneration: randomBytes(8).toString('hex'), lockWaitSeconds: o.lockWaitSeconds})
-    const r = await o.transport.exec(bootstrapArgv(), {stdin: program.archive, timeoutMs: commandTimeoutMs(300), what: 'the rollback program'})
-    return parseOutcome(r.stdout).ok
-  } catch {
-    return false
   }
 }
 

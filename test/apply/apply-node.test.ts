@@ -56,17 +56,19 @@ describe('applyNode', () => {
     expect(t.roundTrips).toBe(1 + 2) // the program, then one read per verify try
   })
 
-  it('a failed step is rolled back in a second round trip and reported with the step and stderr', async () => {
-    const calls: string[] = []
-    const t = new FakeTransport('node1', (argv, o) => {
-      calls.push(o.stdin ? 'program' : 'gather')
-      return {exitCode: 1, stdout: '@@NP begin 0\n@@NP fail 0 2\n', stderr: 'ip route replace: RTNETLINK answers: Network is unreachable\n'}
-    })
+  it('a failed step is rolled back by the program on the node, in the same round trip, and reported with the step and stderr', async () => {
+    const t = new FakeTransport('node1', () => ({exitCode: 1, stdout: '@@NP begin 0\n@@NP fail 0 2\n@@NP rolledback ok\n', stderr: 'ip route replace: RTNETLINK answers: Network is unreachable\n'}))
     const r = await applyNode({...opts, plan: plannedDrift(), transport: t})
     expect(r.status).toBe('failed')
     expect(r.error?.message).toBe('node node1: create route 10.244.3.0/24 failed: ip route replace: RTNETLINK answers: Network is unreachable')
-    expect(calls).toEqual(['program', 'program']) // the change, then its undo
-    expect(r.rolledBack).toBe(false) // the fake's rollback program did not print "ok"
+    expect(r.rolledBack).toBe(true)
+    expect(t.roundTrips).toBe(1)
+  })
+
+  it('a program that cannot start says why and changed nothing', async () => {
+    const t = new FakeTransport('node1', () => ({exitCode: 1, stdout: '@@NP bootfail cannot create a temp dir in /var/lib/netprov\n', stderr: 'mktemp: failed to create directory via template: Read-only file system\n'}))
+    const r = await applyNode({...opts, plan: plannedDrift(), transport: t})
+    expect(r.error?.message).toBe('node node1: the apply program could not start: cannot create a temp dir in /var/lib/netprov (mktemp: failed to create directory via template: Read-only file system); nothing was changed')
   })
 
   it('a lost connection is not rolled back (the node finishes its program on its own)', async () => {

@@ -1,11 +1,10 @@
 import {execa} from 'execa'
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {buildProgram, parseOutcome, rollbackSteps} from '../../src/apply/script.js'
+import {bootstrapArgv, buildProgram, parseOutcome} from '../../src/apply/script.js'
 import {tar} from '../../src/apply/tar.js'
-import type {Change} from '../../src/plan/types.js'
 
 describe('apply program', () => {
   it('tar: GNU tar unpacks what we write, byte for byte, modes kept', async () => {
@@ -40,8 +39,45 @@ describe('apply program', () => {
     expect(parseOutcome('@@NP done 0\n@@NP ok\n')).toMatchObject({ok: true})
   })
 
-  it('rolls back the failed change and the completed ones, newest first', () => {
-    const ch = (n: number): Change => ({action: 'create', kind: 'k', id: String(n), before: null, after: n, steps: [], undo: [{op: 'remove', path: `/u${n}`}]})
-    expect(rollbackSteps([ch(0), ch(1), ch(2)], {done: [0, 1], failed: 2, ok: false}).map((s) => s.index)).toEqual([2, 1, 0])
+  it('runs for real: a failed step rolls back the failed and the completed changes on the node, newest first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-prog-'))
+    const changes = [
+      {index: 0, steps: [{op: 'write' as const, path: `${dir}/a`, content: 'A\n', mode: '600'}], undo: [{op: 'remove' as const, path: `${dir}/a`}]},
+      {index: 1, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo B > "$1"', 'sh', `${dir}/b`]}], undo: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "undo 1" >> "$1"; rm "$2"', 'sh', `${dir}/log`, `${dir}/b`]}]},
+      {index: 2, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "half done" > "$1"; echo boom >&2; exit 7', 'sh', `${dir}/c`]}], undo: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "undo 2" >> "$1"; rm -f "$2"', 'sh', `${dir}/log`, `${dir}/c`]}]},
+      {index: 3, steps: [{op: 'exec' as const, argv: ['touch', `${dir}/never`]}], undo: []},
+    ]
+    const p = buildProgram(changes, {holder: 't', expectedGeneration: null, newGeneration: 'g', lockWaitSeconds: 0})
+    writeFileSync(join(dir, 'program.tar'), Buffer.concat(p.archive))
+    // A private mount namespace with tmpfs over /run and /var/lib: the host's own state dirs are never touched.
+    const [, , boot] = bootstrapArgv()
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none /run && mount -t tmpfs none /var/lib && ${boot}`], {inputFile: join(dir, 'program.tar'), reject: false})
+    expect(r.exitCode).toBe(1)
+    expect(parseOutcome(String(r.stdout))).toEqual({done: [0, 1], failed: 2, rolledBack: 'ok', ok: false})
+    expect(String(r.stderr)).toContain('boom')
+    expect(existsSync(`${dir}/a`)).toBe(false)
+    expect(existsSync(`${dir}/b`)).toBe(false)
+    expect(existsSync(`${dir}/c`)).toBe(false)
+    expect(existsSync(`${dir}/never`)).toBe(false)
+    expect(readFileSync(`${dir}/log`, 'utf8')).toBe('undo 2\nundo 1\n')
+  })
+
+  it('runs for real: writes never go through a symlink at the temp path, and a directory at the target is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-prog-'))
+    writeFileSync(`${dir}/victim`, 'precious\n', {mode: 0o600})
+    symlinkSync(`${dir}/victim`, `${dir}/conf.netprov-tmp`)
+    mkdirSync(`${dir}/adir`)
+    const run = async (path: string) => {
+      const p = buildProgram([{index: 0, steps: [{op: 'write', path, content: 'new\n', mode: '644'}]}], {holder: 't', newGeneration: 'g', lockWaitSeconds: 0})
+      writeFileSync(join(dir, 'p.tar'), Buffer.concat(p.archive))
+      const [, , boot] = bootstrapArgv()
+      return execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none /run && mount -t tmpfs none /var/lib && ${boot}`], {inputFile: join(dir, 'p.tar'), reject: false})
+    }
+    expect((await run(`${dir}/conf`)).exitCode).toBe(0)
+    expect(readFileSync(`${dir}/victim`, 'utf8')).toBe('precious\n')
+    expect(readFileSync(`${dir}/conf`, 'utf8')).toBe('new\n')
+    const r = await run(`${dir}/adir`)
+    expect(r.exitCode).toBe(1)
+    expect(String(r.stderr)).toContain('is a directory')
   })
 })
