@@ -70,6 +70,10 @@ export function describe(e: ErrorObject): SchemaProblem {
       const want = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`
       return {path, part: 'value', message: `${where} must be ${want} (got ${shown(data)})`}
     }
+    case 'not': {
+      const custom = parent.notErrorMessage
+      return {path, part: 'value', message: `${where} ${shown(data)} ${typeof custom === 'string' ? custom : 'is not allowed'}`}
+    }
     case 'pattern':
       return {path, part: 'value', message: `${where} ${quote(String(data))} ${patternWhy(parent, e)}${danger(String(data))}`}
     case 'minimum':

@@ -24,6 +24,7 @@ function validator(): ValidateFunction {
     addFormats(ajv) // so any `format` in the schema is enforced rather than ignored with a warning
     // An annotation editors (VS Code, yaml-language-server) show for a failed pattern; we show it too.
     ajv.addKeyword({keyword: 'patternErrorMessage', schemaType: 'string'})
+    ajv.addKeyword({keyword: 'notErrorMessage', schemaType: 'string'}) // the same, for a `not` (reserved values)
     compiled = ajv.compile(clusterSchema)
   }
   return compiled

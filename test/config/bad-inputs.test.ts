@@ -517,6 +517,40 @@ const cases: Case[] = [
     message: 'spec.bridge.name "-help" is not a bridge name the kernel accepts',
   },
   {
+    name: 'bridge name "all" (/proc/sys/net/*/conf/all)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: all}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.bridge.name "all" is not a name netprov may give its bridge: "all" and "default" are the kernel\'s /proc/sys/net/*/conf/{all,default} settings, not interfaces, and "lo" is the loopback interface every node already has',
+  },
+  {
+    name: 'bridge name "default"',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge:
+          name: "default"
+      nodes: ${node1}
+    `,
+    at: '4:11',
+    message: 'spec.bridge.name "default" is not a name netprov may give its bridge',
+  },
+  {
+    name: 'bridge name "lo"',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        bridge: {name: lo, mtu: 1500}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.bridge.name "lo" is not a name netprov may give its bridge',
+  },
+  {
     name: 'upper-case node name',
     yaml: y`
       spec: {podCIDR: 10.244.0.0/16}

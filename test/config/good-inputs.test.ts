@@ -233,6 +233,10 @@ describe('good cluster files: the normalised Cluster', () => {
     expect(c.nodes[0].ssh).toMatchObject({host: '172.31.250.11', port: 2222})
   })
 
+  it.each(['lo0', 'ALL', 'defaults', 'all.1', 'br-lo'])('bridge name %s is fine (only all, default and lo are reserved)', (name) => {
+    expect(parse(MINIMAL.replace('  podCIDR: 10.244.0.0/16', `  podCIDR: 10.244.0.0/16\n  bridge: {name: ${name}}`)).bridge.name).toBe(name)
+  })
+
   it('the schema defaults and DEFAULTS agree', () => {
     const props = (clusterSchema as any).properties
     const spec = props.spec.properties
