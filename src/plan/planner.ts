@@ -3,13 +3,16 @@ import type {Cluster, NodeSpec} from '../config/types.js'
 import type {NodeFacts} from '../facts/types.js'
 import {GENERATION_FILE} from '../resources/markers.js'
 import type {AnyResource, Context, LocalFacts} from '../resources/resource.js'
-import type {Action, Change, Finding, NodePlan, Summary} from './types.js'
+import {canonical} from '../net/cidr.js'
+import type {Action, Change, Finding, NodeError, NodePlan, Summary} from './types.js'
 
 /**
  * The pure core: (cluster, node, facts) -> the node's changes and findings. No I/O.
  * Per kind: deletes, then updates, then creates; kinds in the order of `resources`.
  */
 export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, local: LocalFacts, resources: readonly AnyResource[]): NodePlan {
+  const wrong = wrongMachine(node, facts)
+  if (wrong) return {name: node.name, address: node.address, factsDigest: '', changes: [], findings: [], error: wrong}
   const ctx: Context = {cluster, node, facts, local}
   const changes: Change[] = []
   const findings: Finding[] = []
@@ -37,6 +40,23 @@ export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, loc
   }
   const generation = facts.files[GENERATION_FILE]?.trim() ?? null
   return {name: node.name, address: node.address, factsDigest: digest(seen), generation, changes, findings}
+}
+
+/**
+ * The node's address is its host-gw next hop and --node-ip, so it must be one of the machine's own
+ * addresses. If it is not, ssh reached another machine (a wrong ssh.host) or the node changed:
+ * plan nothing for it rather than reconfigure the wrong machine.
+ */
+function wrongMachine(node: NodeSpec, facts: NodeFacts): NodeError | undefined {
+  const mine = new Set(facts.addresses.map((a) => canonical(a.cidr.split('/')[0]!)))
+  const wanted = (node.addresses ?? [node.address]).map((a) => canonical(a))
+  if (wanted.some((a) => mine.has(a))) return undefined
+  const has = [...mine].filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80:')).join(', ') || 'none'
+  return {
+    code: 'WRONG_NODE',
+    message: `node ${node.name}: the machine reached at ${node.ssh.host} does not have the node's address ${wanted.join(', ')} (it has ${has}); nothing planned`,
+    suggestions: ['check nodes[].address and nodes[].ssh.host in the cluster file: they must name the same machine'],
+  }
 }
 
 function inverse(r: AnyResource, action: Action, before: unknown, after: unknown, ctx: Context) {

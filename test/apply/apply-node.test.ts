@@ -42,7 +42,9 @@ describe('applyNode', () => {
     const {execa} = await import('execa')
     const {mkdtempSync, writeFileSync} = await import('node:fs')
     const bin = mkdtempSync('/tmp/np-fake-ip-')
-    writeFileSync(`${bin}/ip`, '#!/bin/sh\necho "[]"\n', {mode: 0o755})
+    // the machine has node1's address, and nothing else of what netprov wants
+    const addr = '[{"ifname":"eth0","addr_info":[{"family":"inet","local":"172.31.250.11","prefixlen":24,"scope":"global"}]}]'
+    writeFileSync(`${bin}/ip`, `#!/bin/sh\ncase "$*" in *addr*) echo '${addr}';; *) echo '[]';; esac\n`, {mode: 0o755})
     const t = new FakeTransport('node1', async (argv) => {
       const script = argv[2] ?? ''
       if (script.includes('tar -xf -')) return {exitCode: 0, stdout: '@@NP begin 0\n@@NP done 0\n@@NP ok\n', stderr: ''}

@@ -182,3 +182,14 @@ describe('planner never takes what is not netprov\'s', () => {
     expect(p.findings).toContainEqual(expect.objectContaining({severity: 'error', kind: 'bridge-address', id: '172.31.250.11/24'}))
   })
 })
+
+describe('planner checks it reached the right machine', () => {
+  it("a machine without the node's address gets an error and no changes", () => {
+    const c = cluster(3)
+    const f = fresh()
+    f.addresses = [{dev: 'eth0', cidr: '172.31.250.12/24', family: 4, scope: 'global'}] // node2's machine
+    const p = planNode(c, c.nodes[0]!, f, local, RESOURCES)
+    expect(p.changes).toEqual([])
+    expect(p.error).toMatchObject({code: 'WRONG_NODE', message: "node node1: the machine reached at 172.31.250.11 does not have the node's address 172.31.250.11 (it has 172.31.250.12); nothing planned"})
+  })
+})
