@@ -25,6 +25,11 @@ export function parseAddresses(stdout: string): Address[] {
   )
 }
 
+// Route protocols are read as numbers (ip -N): names come from /etc/iproute2/rt_protos, which anyone
+// can edit (naming 147 "kube" must not make netprov disown its routes). Only the kernel's own fixed
+// numbers (include/uapi/linux/rtnetlink.h) get names back, for readable messages.
+const KERNEL_PROTOS: Record<string, string> = {'0': 'unspec', '1': 'redirect', '2': 'kernel', '3': 'boot', '4': 'static'}
+
 export function parseRoutes(family: 4 | 6) {
   return (stdout: string): Route[] =>
     parseJson<IpRoute[]>(`routes${family}`, stdout)
@@ -33,12 +38,12 @@ export function parseRoutes(family: 4 | 6) {
         dst: r.dst === 'default' || r.dst.includes('/') ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`,
         via: r.gateway ?? r.via?.host ?? null,
         dev: r.dev ?? null,
-        protocol: r.protocol ?? 'boot',
+        protocol: KERNEL_PROTOS[r.protocol ?? '3'] ?? r.protocol ?? 'boot',
         family,
       }))
 }
 
 export const linksFact: Fact<Link[]> = {id: 'links', argv: ['ip', '-j', '-d', 'link', 'show'], parse: parseLinks}
 export const addressesFact: Fact<Address[]> = {id: 'addresses', argv: ['ip', '-j', 'addr', 'show'], parse: parseAddresses}
-export const routes4Fact: Fact<Route[]> = {id: 'routes4', argv: ['ip', '-4', '-j', 'route', 'show', 'table', 'main'], parse: parseRoutes(4)}
-export const routes6Fact: Fact<Route[]> = {id: 'routes6', argv: ['ip', '-6', '-j', 'route', 'show', 'table', 'main'], parse: parseRoutes(6)}
+export const routes4Fact: Fact<Route[]> = {id: 'routes4', argv: ['ip', '-4', '-N', '-j', 'route', 'show', 'table', 'main'], parse: parseRoutes(4)}
+export const routes6Fact: Fact<Route[]> = {id: 'routes6', argv: ['ip', '-6', '-N', '-j', 'route', 'show', 'table', 'main'], parse: parseRoutes(6)}

@@ -30,6 +30,13 @@ describe('fact parsers on captured output', () => {
     expect(parseRoutes(6)(captured('routes6.json')).every((r) => r.family === 6)).toBe(true)
   })
 
+  it('routes read with ip -N: numbers, and only the kernel\'s fixed protocols named (rt_protos cannot rename 147)', () => {
+    const routes = parseRoutes(4)(captured('routes4-numeric.json'))
+    expect(routes.find((r) => r.dst === '10.244.2.0/24')!.protocol).toBe('147')
+    expect(routes.find((r) => r.dst === '10.244.3.0/24')!.protocol).toBe('static')
+    expect(routes.find((r) => r.dst === '172.31.250.0/24')!.protocol).toBe('kernel')
+  })
+
   it('routes: host routes get a prefix length', () => {
     expect(parseRoutes(4)('[{"dst":"10.0.0.5","gateway":"10.0.0.1","protocol":"boot"}]')[0]!.dst).toBe('10.0.0.5/32')
   })
