@@ -1,8 +1,9 @@
-import {Command, Flags} from '@oclif/core'
-import {NetprovError} from './errors.js'
+import {Command, Errors, Flags} from '@oclif/core'
+import {BugError, NetprovError, UsageError} from './errors.js'
 
-// Every netprov command: `--json` support, and NetprovErrors rendered as "Error: what" + "Try: fix"
-// (or as one JSON object under --json) with the error's own exit code.
+// Every netprov command: `--json` support, and errors rendered as "Error: what" + "Try: fix"
+// (or as one JSON object under --json) with netprov's exit codes: 1 for every error, so that 2 keeps
+// meaning "changes pending" for plan --detailed-exitcode.
 export abstract class NetprovCommand extends Command {
   static enableJsonFlag = true
 
@@ -25,13 +26,24 @@ export abstract class NetprovCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (!(err instanceof NetprovError)) return super.catch(err)
+    if (err instanceof Errors.ExitError) throw err // a command's own exit code (plan's 2)
+    const e = toNetprovError(err)
     if (this.wantsJson()) {
-      this.printJson({ok: false, ...err.toJSON()})
+      this.printJson({ok: false, ...e.toJSON()})
     } else {
-      process.stderr.write(`Error: ${err.message}\n`)
-      for (const s of err.suggestions) process.stderr.write(`  Try: ${s}\n`)
+      process.stderr.write(`Error: ${e.message}\n`)
+      for (const s of e.suggestions) process.stderr.write(`  Try: ${s}\n`)
+      if (e instanceof BugError && err.stack) process.stderr.write(`${err.stack}\n`)
     }
-    this.exit(err.exit)
+    this.exit(e.exit)
   }
+}
+
+/** oclif's flag and argument errors are usage errors; anything else unexpected is a bug. */
+function toNetprovError(err: Error & {oclif?: {exit?: number}}): NetprovError {
+  if (err instanceof NetprovError) return err
+  if (err instanceof Errors.CLIError || err.oclif?.exit === 2) {
+    return new UsageError(err.message.replace(/\n\s*See more help with --help$/, ''), ['see the command\'s --help'])
+  }
+  return new BugError(err.message)
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {NetprovCommand} from '../base-command.js'
 import {loadCluster} from '../config/index.js'
 import {makePlan} from '../plan/make-plan.js'
-import {redactPlan, writePlanFile} from '../plan/planfile.js'
+import {checkWritable, redactPlan, writePlanFile} from '../plan/planfile.js'
 import type {Plan as PlanDoc} from '../plan/types.js'
 import {renderPlan} from '../render/plan-human.js'
 
@@ -40,6 +40,7 @@ Exit codes: 0 success; 1 error (bad file, unreachable node, or an error finding:
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
     const cluster = loadCluster(flags.file)
+    if (flags.out) checkWritable(flags.out) // before any node is contacted
     const plan = await makePlan(cluster, {nodes: flags.node})
     if (flags.out) writePlanFile(flags.out, plan, cluster)
     if (flags.json) this.printJson(redactPlan(plan))

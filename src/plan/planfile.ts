@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
 import type {Cluster} from '../config/types.js'
 import {UsageError} from '../errors.js'
 import {digest} from './planner.js'
@@ -34,6 +35,13 @@ export interface PlanFile extends Plan {
 
 export function clusterDigest(cluster: Cluster): string {
   return digest(cluster)
+}
+
+/** Fails early (before any node is read) when PLANFILE cannot be a file: a directory, or no such folder. */
+export function checkWritable(path: string): void {
+  const dir = dirname(resolve(path))
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write the plan to ${path}: it is a directory`, ['give --out a file path'])
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`cannot write the plan to ${path}: no directory ${dir}`, ['create the directory first, or give another path'])
 }
 
 export function writePlanFile(path: string, plan: Plan, cluster: Cluster): void {
