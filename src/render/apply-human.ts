@@ -1,7 +1,9 @@
+import {cleanDeep} from './clean.js'
 import type {ApplyResult} from '../apply/apply.js'
 import {bold, dim, green, red} from './style.js'
 
-export function renderApplyResult(r: ApplyResult): string {
+export function renderApplyResult(raw: ApplyResult): string {
+  const r = cleanDeep(raw) // node-controlled strings never reach the terminal raw
   const out: string[] = []
   const bad = r.nodes.filter((n) => n.status !== 'converged' && n.status !== 'unchanged')
   for (const n of bad) {

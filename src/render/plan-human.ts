@@ -1,3 +1,4 @@
+import {cleanDeep} from './clean.js'
 import type {Action, Change, Finding, NodePlan, Plan} from '../plan/types.js'
 import {bold, dim, green, red, yellow} from './style.js'
 
@@ -39,7 +40,8 @@ function renderNodeError(n: NodePlan): string[] {
   return [`  ${red('✗')} ${bold(n.name)} (${n.address}): ${n.error!.message}`, ...n.error!.suggestions.map((s) => dim(`      Try: ${s}`))]
 }
 
-export function renderPlan(plan: Plan, opts: {debug?: boolean} = {}): string {
+export function renderPlan(raw: Plan, opts: {debug?: boolean} = {}): string {
+  const plan = cleanDeep(raw) // node-controlled strings never reach the terminal raw
   const out: string[] = []
   const actions = (['create', 'update', 'delete'] as Action[]).filter((a) => plan.nodes.some((n) => n.changes.some((c) => c.action === a)))
   if (actions.length) {

@@ -1,3 +1,4 @@
+import {cleanDeep} from '../render/clean.js'
 import {bold, dim, green, red, yellow} from '../render/style.js'
 import type {Check, VerifyReport} from './types.js'
 
@@ -12,7 +13,8 @@ function line(c: Check): string[] {
   return out
 }
 
-export function renderVerify(r: VerifyReport, o: {addresses?: Record<string, string>; debug?: boolean} = {}): string {
+export function renderVerify(raw: VerifyReport, o: {addresses?: Record<string, string>; debug?: boolean} = {}): string {
+  const r = cleanDeep(raw) // node-controlled strings never reach the terminal raw
   const out: string[] = []
   const nodes = [...new Set(r.checks.map((c) => c.node))]
   for (const n of nodes) {

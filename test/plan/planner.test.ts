@@ -193,3 +193,15 @@ describe('planner checks it reached the right machine', () => {
     expect(p.error).toMatchObject({code: 'WRONG_NODE', message: "node node1: the machine reached at 172.31.250.11 does not have the node's address 172.31.250.11 (it has 172.31.250.12); nothing planned"})
   })
 })
+
+describe('human views never pass control characters from nodes to the terminal', () => {
+  it('an ESC in a file name is shown as \\x1b', async () => {
+    const {renderPlan} = await import('../../src/render/plan-human.js')
+    const f = converged()
+    f.confDir = ['00-a\u001b[8m.conflist', '10-netprov.conflist']
+    const p = plan(f)
+    const out = renderPlan({formatVersion: '1.0', netprovVersion: 't', createdAt: '', clusterFile: 'f', clusterName: 'c', nodes: [p], summary: {create: 0, update: 0, delete: 0}})
+    expect(out).toContain('00-a\\x1b[8m.conflist')
+    expect(out).not.toContain('\u001b[8m')
+  })
+})

@@ -36,7 +36,7 @@ describe('human report', () => {
         '',
         'node2: ok',
         '  – firewall ports: not checked "yet"',
-        '  ✓ ping node2 -> node1: ok\u0007',
+        '  ✓ ping node2 -> node1: ok\\x07', // control characters from nodes are shown, never sent to the terminal
         '',
         '  node1: 4 ssh round trips',
         '  node2: 4 ssh round trips',
