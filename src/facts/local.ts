@@ -1,36 +1,62 @@
 import {execa} from 'execa'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, sep} from 'node:path'
 import type {Cluster} from '../config/types.js'
 import type {LocalFacts} from '../resources/resource.js'
 
 const tgzCache = new Map<string, string>()
 
-/** A .tgz source is unpacked once per run into a private temp dir. */
+/** A .tgz source is unpacked once per run into a private temp dir, removed when netprov exits. */
 async function pluginDir(source: string): Promise<string> {
-  if (!/\.(tgz|tar\.gz)$/.test(source)) return source
+  if (!isArchive(source)) return source
   let dir = tgzCache.get(source)
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), 'netprov-plugins-'))
-    await execa('tar', ['-xzf', source, '-C', dir])
+    if (tgzCache.size === 0) process.once('exit', () => tgzCache.forEach((d) => rmSync(d, {recursive: true, force: true})))
     tgzCache.set(source, dir)
+    await execa('tar', ['-xzf', source, '-C', dir, '--no-same-owner'])
   }
   return dir
 }
+
+const isArchive = (source: string) => /\.(tgz|tar\.gz)$/.test(source)
 
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
 
-/** sha256 of each plugin in pluginSource (null = missing), computed once per run. */
+/** What is wrong with `path` as a plugin of `dir`, or undefined. Nothing but a real executable is sent to nodes. */
+function pluginProblem(dir: string, path: string, archive: boolean): string | undefined {
+  if (!existsSync(path)) return 'not found'
+  if (lstatSync(path).isSymbolicLink()) {
+    if (archive) return 'is a symlink in the archive'
+    if (!realpathSync(path).startsWith(realpathSync(dir) + sep)) return `is a symlink to ${realpathSync(path)}, outside the plugin source`
+  }
+  if (!statSync(path).isFile()) return 'is not a regular file'
+  const head = Buffer.alloc(4)
+  const fd = openSync(path, 'r')
+  try {
+    readSync(fd, head, 0, 4, 0)
+  } finally {
+    closeSync(fd)
+  }
+  const elf = head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
+  return elf || head.subarray(0, 2).toString() === '#!' ? undefined : 'is not an executable (neither ELF nor a #! script)'
+}
+
+/** sha256 of each plugin in pluginSource (null = unusable, with the reason in `problems`), once per run. */
 export async function readLocalFacts(cluster: Cluster): Promise<LocalFacts> {
   const plugins: LocalFacts['plugins'] = {}
-  const dir = existsSync(cluster.cni.pluginSource) ? await pluginDir(cluster.cni.pluginSource) : null
+  const problems: Record<string, string> = {}
+  const source = cluster.cni.pluginSource
+  const dir = existsSync(source) ? await pluginDir(source) : null
   for (const p of cluster.cni.plugins) {
     const path = dir ? join(dir, p) : ''
-    plugins[p] = dir && existsSync(path) && statSync(path).isFile() ? {path, sha256: sha256File(path)} : null
+    const problem = dir ? pluginProblem(dir, path, isArchive(source)) : `${source} does not exist`
+    plugins[p] = problem ? null : {path, sha256: sha256File(path)}
+    if (problem) problems[p] = problem
   }
-  return {plugins}
+  return {plugins, problems}
 }

@@ -27,7 +27,7 @@ export const cniBinary: Resource<Binary> = {
     })
     const findings = cluster.cni.plugins
       .filter((p) => !local.plugins[p])
-      .map((p) => ({severity: 'error' as const, kind: 'cni-binary', id: `${cluster.cni.binDir}/${p}`, message: `plugin "${p}" not found in ${cluster.cni.pluginSource}`, fix: 'install containernetworking-plugins on this machine, or fix spec.cni.pluginSource'}))
+      .map((p) => ({severity: 'error' as const, kind: 'cni-binary', id: `${cluster.cni.binDir}/${p}`, message: `plugin "${p}" in ${cluster.cni.pluginSource} ${local.problems?.[p] ?? 'not found'}`, fix: 'install containernetworking-plugins on this machine, or fix spec.cni.pluginSource'}))
     return {owned, findings}
   },
   key: (b) => b.path,

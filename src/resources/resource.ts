@@ -13,6 +13,7 @@ export interface Context {
 
 export interface LocalFacts {
   plugins: Record<string, {path: string; sha256: string} | null>
+  problems?: Record<string, string> // why a plugin is null ("not found", "is a symlink ...")
 }
 
 export interface Actual<S> {
