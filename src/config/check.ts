@@ -1,8 +1,10 @@
 // Semantic checks, the part JSON Schema cannot express: CIDR math (check-cidrs, check-nodes), the
-// IPv6 minimum MTU, port ranges, kubelet flags netprov sets itself, and node mask sizes that fit.
+// IPv6 minimum MTU, port ranges, kubelet flags netprov sets itself, node mask sizes that fit, and
+// node-side paths that are distinct and safe (check-paths).
 import {type Cidr, type Family, familyName} from './cidr.js'
 import {checkPodVsService, cidrList, type Located} from './check-cidrs.js'
 import {type CheckedNode, checkNodes} from './check-nodes.js'
+import {checkNodePaths} from './check-paths.js'
 import {DEFAULTS} from './defaults.js'
 import type {Diagnostics} from './diagnostics.js'
 import {toDisplay} from './paths.js'
@@ -36,6 +38,7 @@ export function checkCluster(raw: RawCluster, diags: Diagnostics): Checked {
   checkMtu(spec, pods, diags)
   checkPorts(spec, diags)
   checkKubeletArgs(spec, diags)
+  checkNodePaths(spec, diags)
   return {pods, services, nodes, masks}
 }
 

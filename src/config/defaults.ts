@@ -52,6 +52,11 @@ export function localPath(p: string, dir: string): string {
   return isAbsolute(p) ? resolve(p) : resolve(dir, p)
 }
 
+/** A node directory without a trailing "/" (it may be written /opt/cni/bin/). */
+export function trimDir(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p
+}
+
 /** Only called when there are no diagnostics: every required key is there and every value checked. */
 export function normalise(raw: RawCluster, checked: Checked, alloc: Map<number, Allocation>, file: string, dir: string): Cluster {
   const spec = raw.spec ?? {}
@@ -85,6 +90,8 @@ export function normalise(raw: RawCluster, checked: Checked, alloc: Map<number, 
     cni: {
       ...d.cni,
       ...spec.cni,
+      binDir: trimDir(spec.cni?.binDir ?? d.cni.binDir), // /opt/cni/bin/ -> /opt/cni/bin
+      confDir: trimDir(spec.cni?.confDir ?? d.cni.confDir),
       pluginSource: localPath(spec.cni?.pluginSource ?? d.cni.pluginSource, dir),
       plugins: [...((spec.cni?.plugins as string[] | undefined) ?? d.cni.plugins)],
     },

@@ -29,6 +29,11 @@ export class Diagnostics {
     return this.locator ? this.locator.position(path).line : 0
   }
 
+  /** Where `path` is written (1:1 without a source), to tell which of two places comes first. */
+  positionOf(path: Path): {line: number; col: number} {
+    return this.locator ? this.locator.position(path) : {line: 1, col: 1}
+  }
+
   /** A problem at a known source position (YAML syntax) or with none (line 0: missing file). */
   raw(line: number, col: number, message: string): void {
     this.list.push({file: this.file, line, col, message})

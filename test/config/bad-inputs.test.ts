@@ -582,6 +582,288 @@ const cases: Case[] = [
     at: '3:24',
     message: 'without ".." segments',
   },
+  // ---- node-side paths: canonical, not in the kernel's trees or netprov's state, and all distinct
+  {
+    name: 'flagsFile is netprov\'s own sysctl file',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/sysctl.d/99-netprov.conf}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/sysctl.d/99-netprov.conf" is also netprov\'s own sysctl file "/etc/sysctl.d/99-netprov.conf": each file netprov writes on a node needs a path of its own',
+  },
+  {
+    name: 'containerd config is netprov\'s own modules-load file',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        containerRuntime:
+          configFile: /etc/modules-load.d/netprov.conf
+      nodes: ${node1}
+    `,
+    at: '4:17',
+    message: 'spec.containerRuntime.configFile "/etc/modules-load.d/netprov.conf" is also netprov\'s own modules-load file "/etc/modules-load.d/netprov.conf"',
+  },
+  {
+    name: 'flagsFile is the (default) conflist',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/cni/net.d/10-netprov.conflist}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/cni/net.d/10-netprov.conflist" is also spec.cni.confDir/confFile "/etc/cni/net.d/10-netprov.conflist" (the default): each file netprov writes on a node needs a path of its own',
+  },
+  {
+    name: 'flagsFile is containerd\'s (default) config',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/containerd/config.toml}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/containerd/config.toml" is also spec.containerRuntime.configFile "/etc/containerd/config.toml" (the default)',
+  },
+  {
+    name: 'flagsFile and containerd config both written: reported at the later one',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        containerRuntime: {configFile: /etc/k8s/node.conf}
+        kubelet: {flagsFile: /etc/k8s/node.conf}
+      nodes: ${node1}
+    `,
+    at: '4:24',
+    message: 'spec.kubelet.flagsFile "/etc/k8s/node.conf" is also spec.containerRuntime.configFile "/etc/k8s/node.conf" (line 3): each file netprov writes on a node needs a path of its own',
+  },
+  {
+    name: 'confDir + confFile written after flagsFile land on it: reported at confFile',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/default/kubelet.conflist}
+        cni: {confDir: /etc/default, confFile: kubelet.conflist}
+      nodes: ${node1}
+    `,
+    at: '4:42',
+    message: 'spec.cni.confDir/confFile "/etc/default/kubelet.conflist" is also spec.kubelet.flagsFile "/etc/default/kubelet.conflist" (line 3)',
+  },
+  {
+    name: 'binDir and confDir are the same directory',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni:
+          binDir: /etc/cni
+          confDir: /etc/cni
+      nodes: ${node1}
+    `,
+    at: '5:14',
+    message: 'spec.cni.confDir "/etc/cni" is also spec.cni.binDir "/etc/cni" (line 4): they must be different directories',
+  },
+  {
+    name: 'binDir and confDir the same but for a trailing /',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {confDir: /opt/cni/bin/}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.cni.confDir "/opt/cni/bin" is also spec.cni.binDir "/opt/cni/bin" (the default): they must be different directories',
+  },
+  {
+    name: 'flagsFile is binDir',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /usr/local/cni}
+        kubelet: {flagsFile: /usr/local/cni}
+      nodes: ${node1}
+    `,
+    at: '4:24',
+    message: 'spec.kubelet.flagsFile "/usr/local/cni" is also spec.cni.binDir "/usr/local/cni" (line 3): one path cannot be both a file and a directory',
+  },
+  {
+    name: 'confDir is netprov\'s sysctl file',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {confDir: /etc/sysctl.d/99-netprov.conf}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.cni.confDir "/etc/sysctl.d/99-netprov.conf" is also netprov\'s own sysctl file "/etc/sysctl.d/99-netprov.conf": one path cannot be both a file and a directory',
+  },
+  {
+    name: 'flagsFile is a CNI plugin binary',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /opt/cni/bin/bridge}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/opt/cni/bin/bridge" is also the CNI plugin spec.cni.binDir/bridge "/opt/cni/bin/bridge" (the default)',
+  },
+  {
+    name: 'a listed plugin lands on the (default) flagsFile',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /etc/default, plugins: [bridge, kubelet]}
+      nodes: ${node1}
+    `,
+    at: '3:49',
+    message: 'the CNI plugin spec.cni.binDir/kubelet "/etc/default/kubelet" is also spec.kubelet.flagsFile "/etc/default/kubelet" (the default)',
+  },
+  {
+    name: 'a file above a directory netprov writes',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/cni}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/cni" is a file netprov writes, but spec.cni.confDir "/etc/cni/net.d" (the default) lies under it: a file cannot also be a directory',
+  },
+  {
+    name: 'a file above netprov\'s state directory',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        containerRuntime: {configFile: /var/lib}
+      nodes: ${node1}
+    `,
+    at: '3:34',
+    message: 'spec.containerRuntime.configFile "/var/lib" is a file netprov writes, but netprov\'s own state directory "/var/lib/netprov" lies under it',
+  },
+  {
+    name: 'a directory under a file netprov writes',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /etc/default/kubelet/bin}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.cni.binDir "/etc/default/kubelet/bin" lies under spec.kubelet.flagsFile "/etc/default/kubelet" (the default), a file netprov writes: a file cannot also be a directory',
+  },
+  {
+    name: 'binDir is /',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.cni.binDir "/" is the root directory: give a directory of its own',
+  },
+  {
+    name: 'flagsFile is /',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/" is the root directory, not a file',
+  },
+  {
+    name: 'flagsFile under /proc',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /proc/sys/net/ipv4/ip_forward}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/proc/sys/net/ipv4/ip_forward" is under /proc (the kernel\'s process and sysctl files): netprov writes nothing there',
+  },
+  {
+    name: 'binDir is /sys',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /sys}
+      nodes: ${node1}
+    `,
+    at: '3:17',
+    message: 'spec.cni.binDir "/sys" is /sys (the kernel\'s sysfs): netprov writes nothing there',
+  },
+  {
+    name: 'containerd config is /dev/null',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        containerRuntime: {configFile: /dev/null}
+      nodes: ${node1}
+    `,
+    at: '3:34',
+    message: 'spec.containerRuntime.configFile "/dev/null" is under /dev (device files): netprov writes nothing there',
+  },
+  {
+    name: 'node path with //',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc//default/kubelet}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc//default/kubelet" contains "//": write it in canonical form, /etc/default/kubelet',
+  },
+  {
+    name: 'node path with a . segment (would dodge the collision checks)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/./sysctl.d/99-netprov.conf}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/./sysctl.d/99-netprov.conf" has a "." segment: write it in canonical form, /etc/sysctl.d/99-netprov.conf',
+  },
+  {
+    name: 'file path with a trailing /',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/default/kubelet/}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/etc/default/kubelet/" ends in "/", but it names a file: write it without the "/"',
+  },
+  {
+    name: 'file inside netprov\'s state directory',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /var/lib/netprov/kubelet}
+      nodes: ${node1}
+    `,
+    at: '3:24',
+    message: 'spec.kubelet.flagsFile "/var/lib/netprov/kubelet" is inside /var/lib/netprov, netprov\'s own state directory: give it a path outside',
+  },
+  {
+    name: 'confDir is netprov\'s run directory',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {confDir: /run/netprov}
+      nodes: ${node1}
+    `,
+    at: '3:18',
+    message: 'spec.cni.confDir "/run/netprov" is /run/netprov, netprov\'s own lock and run directory: give it a path outside',
+  },
   {
     name: 'confFile must be a .conflist',
     yaml: y`

@@ -3,7 +3,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {DEFAULTS, loadCluster} from '../../src/config/index.js'
+import {NETPROV_FILES, NETPROV_STATE_DIRS} from '../../src/config/check-paths.js'
 import {clusterSchema} from '../../src/config/schema.js'
+import {LOCK_DIR, STATE_DIR} from '../../src/resources/markers.js'
+import {MODULES_FILE, SYSCTL_FILE} from '../../src/resources/sysctl-file.js'
 import {ConfigError} from '../../src/errors.js'
 import {FILE, MINIMAL, parse, y} from './util.js'
 
@@ -235,6 +238,37 @@ describe('good cluster files: the normalised Cluster', () => {
 
   it.each(['lo0', 'ALL', 'defaults', 'all.1', 'br-lo'])('bridge name %s is fine (only all, default and lo are reserved)', (name) => {
     expect(parse(MINIMAL.replace('  podCIDR: 10.244.0.0/16', `  podCIDR: 10.244.0.0/16\n  bridge: {name: ${name}}`)).bridge.name).toBe(name)
+  })
+
+  it('node directories may end in "/" (dropped); near misses of reserved paths are fine', () => {
+    const c = parse(y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        cni: {binDir: /opt/cni/bin/, confDir: /etc/cni/net.d/}
+        kubelet: {flagsFile: /var/lib/netprovision/kubelet}
+        containerRuntime: {configFile: /procfs/containerd.toml}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+    `)
+    expect(c.cni).toMatchObject({binDir: '/opt/cni/bin', confDir: '/etc/cni/net.d'})
+    expect(c.kubelet.flagsFile).toBe('/var/lib/netprovision/kubelet')
+  })
+
+  it('with containerRuntime.type none its configFile is not written, so it may be any file', () => {
+    const c = parse(y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        kubelet: {flagsFile: /etc/default/kubelet}
+        containerRuntime: {type: none, configFile: /etc/default/kubelet}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+    `)
+    expect(c.containerRuntime).toEqual({type: 'none', configFile: '/etc/default/kubelet'})
+  })
+
+  it("netprov's own node paths are the ones src/resources writes", () => {
+    expect(NETPROV_FILES.map((f) => f.path)).toEqual([SYSCTL_FILE, MODULES_FILE])
+    expect(NETPROV_STATE_DIRS.map((d) => d.path)).toEqual([STATE_DIR, LOCK_DIR])
   })
 
   it('the schema defaults and DEFAULTS agree', () => {
