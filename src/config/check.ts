@@ -1,10 +1,12 @@
 // Semantic checks, the part JSON Schema cannot express: CIDR math (check-cidrs, check-nodes), the
 // IPv6 minimum MTU, port ranges, kubelet flags netprov sets itself, node mask sizes that fit, and
-// node-side paths that are distinct and safe (check-paths).
+// node-side paths that are distinct and safe (check-paths), and SSH settings that keep host-key
+// checks on and reach each node's own machine (check-ssh).
 import {type Cidr, type Family, familyName} from './cidr.js'
 import {checkPodVsService, cidrList, type Located} from './check-cidrs.js'
 import {type CheckedNode, checkNodes} from './check-nodes.js'
 import {checkNodePaths} from './check-paths.js'
+import {checkSsh} from './check-ssh.js'
 import {DEFAULTS} from './defaults.js'
 import type {Diagnostics} from './diagnostics.js'
 import {toDisplay} from './paths.js'
@@ -26,7 +28,8 @@ const OWN_KUBELET_FLAGS: Record<string, string> = {
   'cni-bin-dir': 'netprov sets it (with legacyCNIFlags: true) from spec.cni.binDir',
 }
 
-export function checkCluster(raw: RawCluster, diags: Diagnostics): Checked {
+/** `dir` is the cluster file's folder: local paths (knownHostsFile) are relative to it. */
+export function checkCluster(raw: RawCluster, diags: Diagnostics, dir: string): Checked {
   const spec: RawSpec = raw.spec ?? {}
   const pods = cidrList(spec.podCIDR, ['spec', 'podCIDR'], diags)
   const services = cidrList(spec.serviceCIDR ?? DEFAULTS.spec.serviceCIDR, ['spec', 'serviceCIDR'], diags, spec.serviceCIDR === undefined)
@@ -39,6 +42,7 @@ export function checkCluster(raw: RawCluster, diags: Diagnostics): Checked {
   checkPorts(spec, diags)
   checkKubeletArgs(spec, diags)
   checkNodePaths(spec, diags)
+  checkSsh(raw, nodes, dir, diags)
   return {pods, services, nodes, masks}
 }
 

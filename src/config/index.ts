@@ -31,11 +31,11 @@ export function parseCluster(text: string, file: string): Cluster {
   const diags = new Diagnostics(file, parsed.locator)
   const broken = checkSchema(parsed.data, diags)
   const raw = sanitise(parsed.data, broken) as RawCluster
-  const checked = checkCluster(raw, diags)
+  const abs = resolve(file)
+  const checked = checkCluster(raw, diags, dirname(abs))
   // Allocation needs a fully valid file: a wrong address or CIDR would give meaningless slots.
   if (!diags.empty) throw new ConfigError(diags.sorted())
   const alloc = allocate(checked.pods, checked.masks, checked.nodes, diags)
   if (!diags.empty) throw new ConfigError(diags.sorted())
-  const abs = resolve(file)
   return {...normalise(raw, checked, alloc, abs, dirname(abs)), warnings: diags.sortedWarnings()}
 }

@@ -1,4 +1,8 @@
-import {describe, expect, it} from 'vitest'
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
 import {at, diagnose, MINIMAL, y} from './util.js'
 
 // One row per way a cluster file can be wrong: the message (a distinctive part of it) and the
@@ -978,6 +982,135 @@ const cases: Case[] = [
     at: '3:23',
     message: 'spec.ssh.identityFile "keys/my key" is not allowed',
   },
+  // ---- SSH: host-key checks stay on, and each node is its own machine
+  {
+    name: 'knownHostsFile /dev/null with accept-new (accepts any host key every time)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {knownHostsFile: /dev/null, strictHostKeyChecking: accept-new}
+      nodes: ${node1}
+    `,
+    at: '3:25',
+    message: 'spec.ssh.knownHostsFile "/dev/null" is under /dev: no host key can be kept or checked there, so strictHostKeyChecking accept-new would accept any host key on every connection (and "yes" could never verify one); netprov never turns host-key checks off, so give a real known_hosts file',
+  },
+  {
+    name: 'knownHostsFile /dev/null with "yes" (nothing can ever be verified)',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh:
+          knownHostsFile: /dev/null
+      nodes: ${node1}
+    `,
+    at: '4:21',
+    message: 'spec.ssh.knownHostsFile "/dev/null" is under /dev',
+  },
+  {
+    name: 'a node\'s knownHostsFile under /dev',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - name: node1
+          address: 172.31.250.11
+          role: worker
+          ssh: {knownHostsFile: /dev/fd/3, strictHostKeyChecking: accept-new}
+    `,
+    at: '6:27',
+    message: 'nodes[0].ssh.knownHostsFile "/dev/fd/3" is under /dev',
+  },
+  {
+    name: 'relative knownHostsFile that resolves to /dev/null',
+    yaml: y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {knownHostsFile: ../../../../../dev/null}
+      nodes: ${node1}
+    `,
+    at: '3:25',
+    message: 'spec.ssh.knownHostsFile "../../../../../dev/null" is under /dev',
+  },
+  {
+    name: 'two nodes, one SSH target (ssh.host is the other node\'s address)',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+        - name: node2
+          address: 172.31.250.12
+          role: worker
+          ssh: {host: 172.31.250.11}
+    `,
+    at: '7:17',
+    message: 'node2 and node1 (line 3) both reach 172.31.250.11 port 22 over SSH: netprov would configure one machine as two nodes; give each node its own ssh host or port',
+  },
+  {
+    name: 'one SSH target: host names differ only in case and a trailing dot',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16, ssh: {port: 2200}}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, ssh: {host: n1.lab.example}}
+        - {name: node2, address: 172.31.250.12, role: worker, ssh: {host: N1.Lab.Example.}}
+    `,
+    at: '4:69',
+    message: 'node2 and node1 (line 3) both reach n1.lab.example port 2200 over SSH',
+  },
+  {
+    name: 'one SSH target: the same port given explicitly',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, ssh: {host: bastion, port: 2201}}
+        - {name: node2, address: 172.31.250.12, role: worker, ssh: {port: 2201, host: bastion}}
+    `,
+    at: '4:81',
+    message: 'node2 and node1 (line 3) both reach bastion port 2201 over SSH',
+  },
+  {
+    name: 'one SSH target: IPv6 written two ways',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16, routing: none}
+      nodes:
+        - {name: node1, address: "fd00::11", role: worker}
+        - {name: node2, address: "fd00::12", role: worker, ssh: {host: "fd00:0:0::11"}}
+    `,
+    at: '4:66',
+    message: 'node2 and node1 (line 3) both reach fd00::11 port 22 over SSH',
+  },
+  {
+    name: 'one SSH target: an IPv4-mapped IPv6 host',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker}
+        - {name: node2, address: 172.31.250.12, role: worker, ssh: {host: "::ffff:172.31.250.11"}}
+    `,
+    at: '4:69',
+    message: 'node2 and node1 (line 3) both reach 172.31.250.11 port 22 over SSH',
+  },
+  {
+    name: 'three nodes on one SSH target: both repeats named',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, ssh: {host: gw}}
+        - {name: node2, address: 172.31.250.12, role: worker, ssh: {host: gw}}
+        - {name: node3, address: 172.31.250.13, role: worker, ssh: {host: gw}}
+    `,
+    at: '5:69',
+    message: 'node3 and node1 (line 3) both reach gw port 22 over SSH',
+    count: 2,
+  },
+  {
+    name: 'ssh host that the C library would read as another address',
+    yaml: y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, ssh: {host: 172.31.250.011}}
+    `,
+    at: '3:69',
+    message: 'nodes[0].ssh.host "172.31.250.011" is not a valid IPv4 address: write four decimal numbers 0-255 without leading zeros',
+  },
   // ---- node CIDR mask sizes and allocation
   {
     name: 'nodeCIDRMaskSize shorter than the pod prefix',
@@ -1282,6 +1415,45 @@ describe('bad cluster files: message and position', () => {
     expect(at(found!)).toBe(c.at)
     expect(found!.file).toBe('/tmp/netprov-test/netprov.yaml')
     expect(diags.map((d) => `${at(d)}: ${d.message}`)).toHaveLength(c.count ?? 1)
+  })
+})
+
+// knownHostsFile is a local path: what it really is on this machine counts, not only its spelling.
+describe('knownHostsFile that is really a device, pipe or socket', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'netprov-kh-'))
+    symlinkSync('/dev/null', join(dir, 'null-link'))
+    symlinkSync(join(dir, 'null-link'), join(dir, 'link-to-link'))
+    if (spawnSync('mkfifo', [join(dir, 'fifo')]).status !== 0) throw new Error('mkfifo failed')
+    writeFileSync(join(dir, 'known_hosts'), '')
+    mkdirSync(join(dir, 'ssh'))
+  })
+  const file = (): string => join(dir, 'netprov.yaml')
+  const rows: Array<{name: string; value: string; message: () => string}> = [
+    {name: 'a symlink to /dev/null', value: 'null-link', message: () => 'spec.ssh.knownHostsFile "null-link" leads to /dev/null, under /dev: no host key can be kept or checked there'},
+    {name: 'a symlink to that symlink', value: 'link-to-link', message: () => 'spec.ssh.knownHostsFile "link-to-link" leads to /dev/null, under /dev'},
+    {name: 'a FIFO', value: 'fifo', message: () => 'spec.ssh.knownHostsFile "fifo" is a named pipe (FIFO): no host key can be kept or checked there'},
+  ]
+  it.each(rows)('$name', (r) => {
+    const text = y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {knownHostsFile: ${r.value}, strictHostKeyChecking: accept-new}
+      nodes: ${node1}
+    `
+    const diags = diagnose(text, file())
+    expect(diags.map((d) => `${at(d)}: ${d.message}`)).toEqual([expect.stringContaining(`3:25: ${r.message()}`)])
+  })
+
+  it.each(['known_hosts', 'ssh', 'not-there-yet'])('a regular file, a directory or a missing file (%s) is left to ssh', (value) => {
+    const text = y`
+      spec:
+        podCIDR: 10.244.0.0/16
+        ssh: {knownHostsFile: ${value}, strictHostKeyChecking: accept-new}
+      nodes: ${node1}
+    `
+    expect(diagnose(text, file())).toEqual([])
   })
 })
 

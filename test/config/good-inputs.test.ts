@@ -165,6 +165,17 @@ describe('good cluster files: the normalised Cluster', () => {
     })
   })
 
+  it('two nodes behind one host on different ports are two SSH targets', () => {
+    const c = parse(y`
+      spec: {podCIDR: 10.244.0.0/16}
+      nodes:
+        - {name: node1, address: 172.31.250.11, role: worker, ssh: {host: bastion.example, port: 2201}}
+        - {name: node2, address: 172.31.250.12, role: worker, ssh: {host: bastion.example, port: 2202}}
+        - {name: node3, address: 172.31.250.13, role: worker, ssh: {host: 172.31.250.11, port: 2222}}
+    `)
+    expect(c.nodes.map((n) => `${n.ssh.host}:${n.ssh.port}`)).toEqual(['bastion.example:2201', 'bastion.example:2202', '172.31.250.11:2222'])
+  })
+
   it('dual-stack: canonical CIDRs, IPv4 first, one gateway per family', () => {
     const c = parse(y`
       spec:
