@@ -13,7 +13,8 @@ import {cluster} from '../helpers/cluster.js'
 import {localFacts} from '../helpers/facts.js'
 
 // The firewall kind against the real kernel, without SSH: a scratch network + mount namespace (tmpfs
-// on netprov's state dirs), facts read for real, the real apply program, the real safety timer.
+// on netprov's state dirs; node1's address on lo, as plan checks it is on the node), facts
+// read for real, the real apply program, the real safety timer.
 // Needs root; the e2e tests add SSH and peers on top.
 const root = process.getuid?.() === 0 && existsSync('/usr/bin/unshare')
 let ns: ResultPromise | undefined
@@ -24,7 +25,7 @@ const sh = async (script: string) => (await inNs().exec(['sh', '-c', script])).s
 beforeAll(async () => {
   if (!root) return
   for (const d of ['/var/lib/netprov', '/run/netprov']) mkdirSync(d, {recursive: true})
-  ns = execa('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs np /var/lib/netprov && mount -t tmpfs np /run/netprov && ip link set lo up && echo ready && exec sleep 3600'], {reject: false})
+  ns = execa('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs np /var/lib/netprov && mount -t tmpfs np /run/netprov && ip link set lo up && ip addr add ${cluster(2).nodes[0]!.address}/32 dev lo && echo ready && exec sleep 3600`], {reject: false})
   await new Promise<void>((resolve) => ns!.stdout!.once('data', () => resolve()))
   pid = ns.pid!
 })
