@@ -1,5 +1,5 @@
 import type {Cluster} from '../config/types.js'
-import {type IptablesFacts, iptablesFact} from '../facts/iptables.js'
+import {type Family, type IptablesFacts, NETPROV_CHAINS, iptablesFact} from '../facts/iptables.js'
 import {type BaseChain, type Chains, nftChainsFact, nftTableFact} from '../facts/nft.js'
 import type {Finding, Step} from '../plan/types.js'
 import {armSteps, guardDir, undoSteps} from './firewall-guard.js'
@@ -8,9 +8,10 @@ import {NFT_DELETE, NFT_TABLE, nftChains, nftScript} from './firewall-nft.js'
 import type {Context, Resource} from './resource.js'
 
 // Firewall ports by role, as an allow-list on INPUT, with pod traffic accepted in FORWARD. Owned:
-// the nftables table `inet netprov`, or the iptables chains NETPROV-* and the jumps to them; both are
-// read whatever the backend, so switching backends removes the other one. `backend: none` reads and
-// touches nothing.
+// the nftables table `inet netprov`, or the iptables chains NETPROV-INPUT / NETPROV-FORWARD and the
+// jumps to them that carry netprov's comment (facts/iptables.ts says exactly); both are read whatever
+// the backend, so switching backends removes the other one, unless the new one is blocked: then the
+// node keeps the allow-list it has. `backend: none` reads and touches nothing.
 
 type Backend = 'nftables' | 'iptables'
 export interface FirewallState {
@@ -45,23 +46,31 @@ export const firewall: Resource<FirewallState> = {
   },
   actual(ctx) {
     if (off(ctx)) return {owned: [], findings: []}
-    const owned: FirewallState[] = []
+    const backend = ctx.cluster.firewall.backend as Backend
+    let owned: FirewallState[] = []
     const nft = ctx.facts.extra['nft-netprov'] as Chains | null | undefined
     if (nft) owned.push({backend: 'nftables', chains: nft})
     const ipt = ctx.facts.extra['iptables-netprov'] as IptablesFacts | undefined
-    if (ipt && Object.keys(ipt.chains).length) owned.push({backend: 'iptables', chains: ipt.chains})
-    return {owned, findings: [...toolFindings(ctx, ipt), ...dropWarnings(ctx.cluster, (ctx.facts.extra['nft-chains'] ?? []) as BaseChain[])]}
+    const foreignChains = ipt?.foreignChains ?? []
+    // Someone else's chain with netprov's name, with the iptables backend: netprov makes none of its
+    // chains (an update would flush that one), the error finding blocks the create.
+    if (ipt && Object.keys(ipt.chains).length && !(backend === 'iptables' && foreignChains.length)) owned.push({backend: 'iptables', chains: ipt.chains})
+    const findings = [...toolFindings(ctx, ipt), ...iptablesFindings(backend, ipt), ...dropWarnings(ctx.cluster, (ctx.facts.extra['nft-chains'] ?? []) as BaseChain[])]
+    // The wanted backend cannot be made: the other one stays, so the node keeps an allow-list.
+    if (findings.some((f) => f.severity === 'error' && f.id === backend)) owned = owned.filter((s) => s.backend === backend)
+    return {owned, findings}
   },
   key: (s) => s.backend,
   same: (w, h) => sorted(w.chains) === sorted(h.chains),
   steps(action, before, after, ctx) {
     const s = (after ?? before)!
-    const save: Step[] = s.backend === 'nftables' ? [{op: 'exec', argv: ['sh', '-c', SAVE_NFT, 'sh', guardDir('nftables')]}] : restoreFiles(after, before)
-    return [...armSteps(s.backend, ctx.node, save, s.backend === 'nftables' ? RESTORE_NFT : RESTORE_IPT), ...change(s.backend, before, after)]
+    const pin = pinned(ctx)
+    const save: Step[] = s.backend === 'nftables' ? [{op: 'exec', argv: ['sh', '-c', SAVE_NFT, 'sh', guardDir('nftables')]}] : restoreFiles(after, before, pin)
+    return [...armSteps(s.backend, ctx.node, save, s.backend === 'nftables' ? RESTORE_NFT : RESTORE_IPT), ...change(s.backend, before, after, pin)]
   },
   undo: (_action, before, after) => undoSteps((after ?? before)!.backend),
   // One "chain: rule" line each, so the plan view diffs an update line by line.
-  show: (s) => [s.backend === 'nftables' ? `table ${NFT_TABLE}` : 'iptables chains NETPROV-*', ...Object.keys(s.chains).sort().flatMap((k) => s.chains[k]!.map((l) => `${k}: ${l}`)), ''].join('\n'),
+  show: (s) => [s.backend === 'nftables' ? `table ${NFT_TABLE}` : `iptables chains ${NETPROV_CHAINS.join(', ')}`, ...Object.keys(s.chains).sort().flatMap((k) => s.chains[k]!.map((l) => `${k}: ${l}`)), ''].join('\n'),
   reason(action, before, after) {
     if (action === 'delete') return `netprov's ${before!.backend} rules are removed (spec.firewall.backend is another one now)`
     const guard = 'the node restores the previous rules by itself unless netprov confirms over a new SSH connection'
@@ -77,7 +86,7 @@ function openList(chains: Chains): string {
 }
 
 /** The rule change itself, after the timer is armed. */
-function change(backend: Backend, before: FirewallState | null, after: FirewallState | null): Step[] {
+function change(backend: Backend, before: FirewallState | null, after: FirewallState | null, pin: Pinned): Step[] {
   const d = guardDir(backend)
   if (backend === 'nftables') {
     return [
@@ -86,19 +95,66 @@ function change(backend: Backend, before: FirewallState | null, after: FirewallS
     ]
   }
   return FAMILIES.flatMap((fam) => {
-    const file = transition(before?.chains ?? null, after?.chains ?? null, fam)
+    const file = transition(before?.chains ?? null, after?.chains ?? null, fam, pin[fam])
     const tool = fam === 'ipv4' ? 'iptables-restore' : 'ip6tables-restore'
     return file ? [{op: 'write', path: `${d}/apply.${fam}`, content: file, mode: '600'} as Step, {op: 'exec', argv: [tool, '--noflush', `${d}/apply.${fam}`]} as Step] : []
   })
 }
 
 /** iptables' previous state is known exactly from the facts: the restore files are computed here. */
-function restoreFiles(after: FirewallState | null, before: FirewallState | null): Step[] {
+function restoreFiles(after: FirewallState | null, before: FirewallState | null, pin: Pinned): Step[] {
   const d = guardDir('iptables')
   return FAMILIES.flatMap((fam) => {
-    const file = transition(after?.chains ?? null, before?.chains ?? null, fam)
+    const file = transition(after?.chains ?? null, before?.chains ?? null, fam, pin[fam])
     return file ? [{op: 'write', path: `${d}/restore.${fam}`, content: file, mode: '600'} as Step] : []
   })
+}
+
+type Pinned = Record<Family, ReadonlySet<string>>
+
+/** netprov's chains that rules it did not write jump to: emptied, never deleted (iptables would refuse). */
+function pinned(ctx: Context): Pinned {
+  const jumps = (ctx.facts.extra['iptables-netprov'] as IptablesFacts | undefined)?.foreignJumps ?? []
+  const of = (fam: Family) => new Set(jumps.filter((j) => j.family === fam).map((j) => j.target))
+  return {ipv4: of('ipv4'), ipv6: of('ipv6')}
+}
+
+const TOOL: Record<Family, string> = {ipv4: 'iptables', ipv6: 'ip6tables'}
+const FAMILY: Record<Family, string> = {ipv4: 'IPv4', ipv6: 'IPv6'}
+
+/**
+ * What iptables holds under netprov's names that is not netprov's. A chain: an error with the iptables
+ * backend (netprov would have to take it over), else a warning. Rules that jump to netprov's own
+ * chains: a warning (they stay; such a chain is emptied, not deleted, when netprov removes its rules).
+ */
+function iptablesFindings(backend: Backend, ipt: IptablesFacts | undefined): Finding[] {
+  const jumps = ipt?.foreignJumps ?? []
+  const listed = (fam: Family, chain: string) =>
+    jumps
+      .filter((j) => j.family === fam && j.target === chain)
+      .map((j) => `"-A ${j.chain} ${j.spec}"`)
+      .join(', ')
+  const out: Finding[] = []
+  for (const fc of ipt?.foreignChains ?? []) {
+    const [fam, chain] = fc.split(' ') as [Family, string]
+    const from = listed(fam, chain)
+    const what = `${TOOL[fam]} chain ${chain} (${FAMILY[fam]}) has netprov's name but is not netprov's: no rule in it or jumping to it carries the comment "netprov"${from ? `; rules jump to it: ${from}` : ''}`
+    out.push(
+      backend === 'iptables'
+        ? {severity: 'error', kind: 'firewall', id: 'iptables', message: `${what}. netprov leaves it alone and makes none of its iptables rules`, fix: `rename or remove that chain (${from ? 'delete the rules that jump to it, then ' : ''}${TOOL[fam]} -F ${chain}; ${TOOL[fam]} -X ${chain}), or use spec.firewall.backend: nftables`}
+        : {severity: 'warning', kind: 'firewall', id: `${fam} ${chain}`, message: `${what}; netprov leaves it alone`, fix: `nothing to do for netprov; if it is an emptied chain netprov left behind: ${from ? 'delete the rules that jump to it, then ' : ''}${TOOL[fam]} -X ${chain}`},
+    )
+  }
+  const foreign = new Set(ipt?.foreignChains ?? [])
+  for (const fam of FAMILIES) {
+    for (const chain of NETPROV_CHAINS) {
+      const from = listed(fam, chain)
+      if (!from || foreign.has(`${fam} ${chain}`)) continue
+      const removed = backend === 'iptables' ? '' : `; when netprov removes its rules, it empties ${chain} but does not delete it while they jump to it`
+      out.push({severity: 'warning', kind: 'firewall', id: `${fam} ${chain}`, message: `rules netprov did not write (no comment "netprov") jump to its chain ${chain} (${FAMILY[fam]}): ${from}; netprov leaves them alone${removed}`})
+    }
+  }
+  return out
 }
 
 function toolFindings(ctx: Context, ipt: IptablesFacts | undefined): Finding[] {

@@ -114,3 +114,72 @@ describe.skipIf(!root)('firewall on a real kernel (scratch namespace)', () => {
   })
 })
 
+// The review's findings on a real kernel: chains named NETPROV-* that netprov did not make, and rules
+// netprov did not write that jump to its chains. Every iptables-restore file netprov writes must work
+// (iptables-restore refuses a whole file for one bad line), and nothing foreign may move.
+describe.skipIf(!root)('iptables ownership on a real kernel (scratch namespace)', () => {
+  const saveV4 = () => sh('iptables-save -t filter | grep -v "^#"')
+  const reset = () => sh('nft flush ruleset')
+
+  it("the review's node: a user's NETPROV-MINE and NETPROV-INPUT with their jumps: blocked, nothing written", async () => {
+    await reset()
+    await sh('iptables -N NETPROV-MINE; iptables -A INPUT -i eth9 -j NETPROV-MINE; iptables -N NETPROV-INPUT; iptables -A INPUT -p tcp --dport 9999 -j NETPROV-INPUT')
+    const before = await saveV4()
+    const c = withBackend('iptables')
+    const p = await plan(c)
+    expect(p.changes).toEqual([])
+    expect(p.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['error iptables'])
+    expect(await apply(c)).toMatchObject({status: 'failed', error: {code: 'BLOCKED'}})
+    expect(await saveV4()).toBe(before)
+    // with nftables, the chain is only a warning and stays as it is
+    const n = withBackend('nftables')
+    expect(await apply(n)).toMatchObject({status: 'converged', applied: 1})
+    expect(await saveV4()).toBe(before)
+    expect((await plan(n)).findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+  })
+
+  it("netprov's chains among foreign ones: its own jumps go by their exact form, foreign jumps stay; an unconfirmed change is taken back exactly", async () => {
+    await reset()
+    await sh('iptables -N NETPROV-MINE; iptables -A INPUT -i eth9 -j NETPROV-MINE')
+    const c = withBackend('iptables')
+    expect(await apply(c)).toMatchObject({status: 'converged', applied: 1})
+    await sh(
+      'iptables -A INPUT -p tcp --dport 9999 -j NETPROV-INPUT; iptables -A NETPROV-MINE -s 192.0.2.0/24 -g NETPROV-INPUT; iptables -A FORWARD -i eth0 -m comment --comment netprov -j NETPROV-FORWARD; ip6tables -N NETPROV-OLD; ip6tables -A NETPROV-OLD -j ACCEPT',
+    )
+    const p = await plan(c)
+    expect(p.changes.map((x) => `${x.action} ${x.id}`)).toEqual(['update iptables']) // the second FORWARD jump
+    expect(p.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+    expect(await apply(c)).toMatchObject({status: 'converged'})
+    const saved = await saveV4()
+    expect(saved).toContain('-A INPUT -i eth9 -j NETPROV-MINE\n')
+    expect(saved).toContain('-A INPUT -p tcp -m tcp --dport 9999 -j NETPROV-INPUT\n')
+    expect(saved).toContain('-A NETPROV-MINE -s 192.0.2.0/24 -g NETPROV-INPUT\n')
+    expect(saved).not.toContain('-i eth0 -m comment --comment netprov')
+    expect(await sh('ip6tables-save -t filter')).toContain('-A NETPROV-OLD -j ACCEPT')
+    // unconfirmed: the restore file (jumps put back, chains refilled) runs for real and restores exactly
+    const r = await applyUnconfirmed(withBackend('iptables', [8472]))
+    expect(r.changes).toEqual(['update iptables'])
+    expect(await saveV4()).toContain('--dport 8472')
+    await new Promise((res) => setTimeout(res, 3500))
+    expect(await sh(`cat ${guardDir('iptables')}/restored`)).toMatch(/^restored /)
+    expect(await saveV4()).toBe(saved)
+  })
+
+  it('switching to nftables: the chain foreign rules jump to is emptied, not deleted; the rest goes; foreign rules stay', async () => {
+    const before = await saveV4()
+    const n = withBackend('nftables')
+    expect((await plan(n)).changes.map((x) => `${x.action} ${x.id}`)).toEqual(['delete iptables', 'create nftables'])
+    expect(await apply(n)).toMatchObject({status: 'converged', applied: 2})
+    const after = await saveV4()
+    expect(after).toContain(':NETPROV-INPUT - [0:0]\n')
+    expect(after).not.toContain('NETPROV-FORWARD')
+    expect(after).not.toContain('--comment netprov')
+    for (const foreign of before.split('\n').filter((l) => l.startsWith('-A') && !l.includes('--comment netprov'))) expect(after).toContain(`${foreign}\n`)
+    expect(await sh('ip6tables-save -t filter')).not.toMatch(/NETPROV-(INPUT|FORWARD)/)
+    expect(await sh('ip6tables-save -t filter')).toContain('-A NETPROV-OLD -j ACCEPT')
+    const again = await plan(n)
+    expect(again.changes).toEqual([])
+    expect(again.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+    await reset()
+  })
+})

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {parseCluster} from '../../src/config/index.js'
 import type {Cluster} from '../../src/config/types.js'
-import {parseIptables, ruleText} from '../../src/facts/iptables.js'
+import {type Family, parseIptables, ruleText} from '../../src/facts/iptables.js'
 import {parseNftChains, parseNftTable} from '../../src/facts/nft.js'
 import type {NodeFacts} from '../../src/facts/types.js'
 import {planNode} from '../../src/plan/planner.js'
@@ -13,10 +13,16 @@ import {NFT_DELETE, nftChains, nftScript} from '../../src/resources/firewall-nft
 import {ROLE_PORTS, inputRules, openPorts} from '../../src/resources/firewall-rules.js'
 import {cluster, node} from '../helpers/cluster.js'
 import {freshFacts, localFacts} from '../helpers/facts.js'
+import {printed, restore, saveOf, tableOf} from './iptables-model.js'
 
 // Fixtures: captured in a scratch network namespace (nftables 1.0.6, iptables 1.8.9 nf_tables) after
 // applying what netprov renders for fixtures/cluster.yaml node1, plus a foreign table, FORWARD policy
-// DROP and a foreign INPUT rule; the *-drift files add a rule by hand and a second jump.
+// DROP and a foreign INPUT rule; the *-drift files add a rule by hand and a second jump. ipt-foreign.out
+// is the review's node (no netprov): `iptables -N NETPROV-MINE; iptables -A INPUT -i eth9 -j NETPROV-MINE;
+// iptables -N NETPROV-INPUT; iptables -A INPUT -p tcp --dport 9999 -j NETPROV-INPUT`. ipt-foreign-jumps.out
+// is netprov's rules plus NETPROV-MINE and its jump, a jump to NETPROV-INPUT without netprov's comment,
+// a goto to it from NETPROV-MINE, a second FORWARD jump with the comment but another match, and an
+// ip6tables chain NETPROV-OLD (the read script's output, as the fact gets it).
 const fixture = (f: string) => readFileSync(new URL(`fixtures/${f}`, import.meta.url), 'utf8')
 const fx = parseCluster(fixture('cluster.yaml'), '/tmp/fx.yaml')
 const fx1 = fx.nodes[0]!
@@ -118,13 +124,16 @@ describe('iptables backend', () => {
   it('drift: a rule without the netprov form and a second jump', () => {
     const got = parseIptables(fixture('ipt-drift.out')).chains
     expect(got['ipv4 INPUT']).toEqual(['@1 jump NETPROV-INPUT', '@3 jump NETPROV-INPUT'])
-    expect(got['ipv4 NETPROV-INPUT']![1]).toBe('tcp dport 9999 accept')
+    expect(got['ipv4 NETPROV-INPUT']![1]).toBe('? -p tcp -m tcp --dport 9999 -j ACCEPT') // no comment: not netprov's form
   })
 
   it('rules it would never write are kept verbatim', () => {
     expect(ruleText('-p tcp -m multiport --dports 1,2 -j ACCEPT', 'ipv4')).toBe('? -p tcp -m multiport --dports 1,2 -j ACCEPT')
     expect(ruleText('! -s 10.0.0.0/8 -j DROP', 'ipv4')).toBe('? ! -s 10.0.0.0/8 -j DROP')
-    expect(ruleText('-s 10.1.2.3 -m comment --comment "two words" -j RETURN', 'ipv4')).toBe('ip saddr 10.1.2.3/32 return')
+    expect(ruleText('-s 10.1.2.3 -m comment --comment "two words" -j RETURN', 'ipv4')).toBe('? -s 10.1.2.3 -m comment --comment "two words" -j RETURN')
+    expect(ruleText('-s 10.1.2.3 -j RETURN', 'ipv4')).toBe('? -s 10.1.2.3 -j RETURN') // netprov comments every rule
+    expect(ruleText('-s 10.1.2.3 -m comment --comment netprov -m comment --comment x -j RETURN', 'ipv4')).toMatch(/^\? /)
+    expect(ruleText('-s 10.1.2.3 -m comment --comment netprov -j RETURN', 'ipv4')).toBe('ip saddr 10.1.2.3/32 return')
   })
 
   it('normalised lines and iptables specs convert both ways', () => {
@@ -157,6 +166,8 @@ describe('iptables backend', () => {
     expect(up.indexOf('-D INPUT')).toBeLessThan(up.indexOf('-I INPUT 1'))
     const del = transition(will, null, 'ipv4')!.split('\n')
     expect(del).toEqual(['*filter', '-D INPUT -m comment --comment netprov -j NETPROV-INPUT', '-D FORWARD -m comment --comment netprov -j NETPROV-FORWARD', '-F NETPROV-INPUT', '-F NETPROV-FORWARD', '-X NETPROV-INPUT', '-X NETPROV-FORWARD', 'COMMIT', ''])
+    // a chain that rules netprov did not write jump to is emptied, not deleted (iptables would refuse)
+    expect(transition(will, null, 'ipv4', new Set(['NETPROV-INPUT']))!.split('\n')).not.toContain('-X NETPROV-INPUT')
     expect(transition(null, null, 'ipv6')).toBeNull()
   })
 
@@ -242,5 +253,168 @@ describe('firewall resource in the planner', () => {
 
   it('the confirmation names each backend state dir', () => {
     expect(confirmArgv(['nftables', 'iptables']).slice(4)).toEqual([guardDir('nftables'), guardDir('iptables')])
+  })
+})
+
+// What is netprov's in iptables: exactly its two chains (recognised by its comment) and its commented
+// jumps to them. Each scenario runs the plan's iptables files through the restore model: the apply file
+// works on the node's state, touches nothing else, converges, and the restore file puts back exactly
+// what was there.
+describe('iptables: only what netprov wrote', () => {
+  const FAMS: Family[] = ['ipv4', 'ipv6']
+  const d = guardDir('iptables')
+  const facts = (c: Cluster, saved: string, nft: ReturnType<typeof nftChains> | null = null): NodeFacts => ({
+    ...freshFacts(c, c.nodes[0]!),
+    tools: ['ip', 'nft', 'iptables-save', 'iptables-restore'],
+    extra: {'nft-netprov': nft, 'nft-chains': [], 'iptables-netprov': parseIptables(saved)},
+  })
+  const planOn = (c: Cluster, saved: string, nft: ReturnType<typeof nftChains> | null = null) => planNode(c, c.nodes[0]!, facts(c, saved, nft), localFacts(c), [firewall])
+  const file = (p: ReturnType<typeof planOn>, name: string) =>
+    p.changes.flatMap((ch) => ch.steps).find((s) => s.op === 'write' && s.path === `${d}/${name}`) as {content: string} | undefined
+  const fx2 = (backend: 'iptables' | 'nftables') => ({...fx, firewall: {...fx.firewall, backend}})
+  const ipt = fx2('iptables')
+  const nft = fx2('nftables')
+
+  /** Runs the plan's files on the saved state: apply, then (as the timer would) restore. Returns the state after apply. */
+  function run(saved: string, p: ReturnType<typeof planOn>): string {
+    let after = ''
+    for (const fam of FAMS) {
+      const before = tableOf(saved, fam)
+      const apply = file(p, `apply.${fam}`)
+      const applied = apply ? restore(before, apply.content) : before
+      const back = file(p, `restore.${fam}`)
+      expect(printed(back ? restore(applied, back.content) : applied), `${fam}: restore puts back what was there`).toEqual(printed(before))
+      after += saveOf(applied, fam)
+    }
+    return after
+  }
+  /** Rules that are not netprov's (netprov's before or after the apply), per chain, in order: what no file may change. */
+  const foreign = (saved: string, before: string, after: string) =>
+    FAMS.map((fam) => {
+      const keys = [before, after].flatMap((t) => Object.keys(parseIptables(t).chains))
+      const ours = new Set(keys.filter((k) => k.startsWith(`${fam} NETPROV-`)).map((k) => k.split(' ')[1]))
+      return [...tableOf(saved, fam).chains].filter(([name]) => !ours.has(name)).map(([name, rules]) => [name, rules.filter((r) => !(r.includes('--comment netprov') && / -j NETPROV-(INPUT|FORWARD)$/.test(r)))])
+    })
+
+  it("the review's node: NETPROV-MINE is not netprov's, nor a NETPROV-INPUT it did not make (nor the jumps to them)", () => {
+    const saved = fixture('ipt-foreign.out')
+    expect(parseIptables(saved)).toEqual({
+      chains: {},
+      foreignChains: ['ipv4 NETPROV-INPUT'],
+      foreignJumps: [{family: 'ipv4', chain: 'INPUT', target: 'NETPROV-INPUT', spec: '-p tcp -m tcp --dport 9999 -j NETPROV-INPUT'}],
+      errors: [],
+    })
+  })
+
+  it("iptables backend on the review's node: an error that blocks, and not one rule is written", () => {
+    const p = planOn(ipt, fixture('ipt-foreign.out'))
+    expect(p.changes).toEqual([])
+    expect(p.findings).toEqual([
+      {
+        severity: 'error',
+        kind: 'firewall',
+        id: 'iptables',
+        message: 'iptables chain NETPROV-INPUT (IPv4) has netprov\'s name but is not netprov\'s: no rule in it or jumping to it carries the comment "netprov"; rules jump to it: "-A INPUT -p tcp -m tcp --dport 9999 -j NETPROV-INPUT". netprov leaves it alone and makes none of its iptables rules',
+        fix: 'rename or remove that chain (delete the rules that jump to it, then iptables -F NETPROV-INPUT; iptables -X NETPROV-INPUT), or use spec.firewall.backend: nftables',
+      },
+    ])
+  })
+
+  it('blocked iptables: a switch from nftables keeps the nftables table (the node keeps an allow-list)', () => {
+    const p = planOn(ipt, fixture('ipt-foreign.out'), nftChains(ipt, fx1))
+    expect(p.changes).toEqual([])
+    expect(p.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['error iptables'])
+  })
+
+  it("nftables backend on the review's node: the nftables table only; the chain is a warning", () => {
+    const p = planOn(nft, fixture('ipt-foreign.out'))
+    expect(p.changes.map((c) => `${c.action} ${c.id}`)).toEqual(['create nftables'])
+    expect(p.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+    expect(p.findings[0]!.message).toMatch(/has netprov's name but is not netprov's.*; netprov leaves it alone$/)
+  })
+
+  it("netprov's chains among others: jumps by their comment, in their exact form; foreign jumps and chains apart", () => {
+    const f = parseIptables(fixture('ipt-foreign-jumps.out'))
+    expect(f.chains['ipv4 INPUT']).toEqual(['@1 jump NETPROV-INPUT'])
+    expect(f.chains['ipv4 FORWARD']).toEqual(['@1 jump NETPROV-FORWARD', '@2 ? -i eth0 -m comment --comment netprov -j NETPROV-FORWARD'])
+    expect(Object.keys(f.chains).filter((k) => /MINE|OLD/.test(k))).toEqual([])
+    expect(f.chains['ipv4 NETPROV-INPUT']).toEqual(iptablesChains(fx, fx1)['ipv4 NETPROV-INPUT'])
+    expect(f.foreignChains).toEqual([])
+    expect(f.foreignJumps).toEqual([
+      {family: 'ipv4', chain: 'INPUT', target: 'NETPROV-INPUT', spec: '-p tcp -m tcp --dport 9999 -j NETPROV-INPUT'},
+      {family: 'ipv4', chain: 'NETPROV-MINE', target: 'NETPROV-INPUT', spec: '-s 192.0.2.0/24 -g NETPROV-INPUT'},
+    ])
+  })
+
+  it('a chain with netprov\'s name is netprov\'s by a commented rule in it or a commented jump to it', () => {
+    const save = (rules: string) => `@@ iptables-save\n:INPUT ACCEPT [0:0]\n:NETPROV-INPUT - [0:0]\n${rules}@@ ip6tables-save\n`
+    expect(parseIptables(save('')).foreignChains).toEqual(['ipv4 NETPROV-INPUT']) // empty, nothing leads to it
+    expect(parseIptables(save('-A NETPROV-INPUT -j ACCEPT\n')).foreignChains).toEqual(['ipv4 NETPROV-INPUT'])
+    expect(parseIptables(save('-A INPUT -m comment --comment netprov -j NETPROV-INPUT\n')).chains).toEqual({'ipv4 NETPROV-INPUT': [], 'ipv4 INPUT': ['@1 jump NETPROV-INPUT']})
+    expect(parseIptables(save('-A NETPROV-INPUT -p tcp -m tcp --dport 1 -j ACCEPT\n-A NETPROV-INPUT -m comment --comment netprov -j DROP\n')).chains).toEqual({'ipv4 NETPROV-INPUT': ['? -p tcp -m tcp --dport 1 -j ACCEPT', 'drop']})
+    // netprov's own chains always hold a commented rule, even where nothing else is wanted
+    for (const [k, rules] of Object.entries(iptablesChains(cluster(1), node(1)))) if (k.includes('NETPROV-')) expect(rules.length, k).toBeGreaterThan(0)
+  })
+
+  const scenarios: [string, string, Cluster, string[], ReturnType<typeof nftChains> | null][] = [
+    ['converged', 'ipt.out', ipt, [], null],
+    ['drift: a hand-made rule, a second jump', 'ipt-drift.out', ipt, ['update iptables'], null],
+    ['new extraPorts', 'ipt.out', {...ipt, firewall: {...ipt.firewall, extraPorts: [...ipt.firewall.extraPorts, {from: 9000, to: 9001, protocol: 'tcp', roles: ['control-plane']}]}}, ['update iptables'], null],
+    ['switch to nftables', 'ipt-drift.out', nft, ['delete iptables', 'create nftables'], null],
+    ['foreign jumps and chains, iptables', 'ipt-foreign-jumps.out', ipt, ['update iptables'], null],
+    ['foreign jumps and chains, switch to nftables', 'ipt-foreign-jumps.out', nft, ['delete iptables', 'create nftables'], null],
+    ["the review's node, iptables", 'ipt-foreign.out', ipt, [], null],
+    ["the review's node, nftables", 'ipt-foreign.out', nft, ['create nftables'], null],
+    ['fresh node, iptables', 'ipt-foreign.out'.replace('ipt-foreign.out', 'EMPTY'), ipt, ['create iptables'], null],
+  ]
+  for (const [name, fx_, c, changes, nftState] of scenarios) {
+    it(`${name}: apply file works, restore file puts everything back, nothing foreign moves, converged after`, () => {
+      const saved = fx_ === 'EMPTY' ? '@@ iptables-save\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n@@ ip6tables-save\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n' : fixture(fx_)
+      const p = planOn(c, saved, nftState)
+      expect(p.changes.map((x) => `${x.action} ${x.id}`)).toEqual(changes)
+      const after = run(saved, p)
+      expect(foreign(after, saved, after), 'rules netprov did not write are where they were').toEqual(foreign(saved, saved, after))
+      const again = planOn(c, after, c.firewall.backend === 'nftables' && changes.includes('create nftables') ? nftChains(c, fx1) : nftState)
+      expect(again.changes.map((x) => `${x.action} ${x.id}`)).toEqual([])
+    })
+  }
+
+  it('switching away with foreign jumps: the chain they jump to is emptied, not deleted; the other goes; warnings say so', () => {
+    const saved = fixture('ipt-foreign-jumps.out')
+    const p = planOn(nft, saved)
+    const v4 = file(p, 'apply.ipv4')!.content.split('\n')
+    expect(v4).toEqual([
+      '*filter',
+      '-D INPUT -m comment --comment netprov -j NETPROV-INPUT',
+      '-D FORWARD -m comment --comment netprov -j NETPROV-FORWARD',
+      '-D FORWARD -i eth0 -m comment --comment netprov -j NETPROV-FORWARD',
+      '-F NETPROV-INPUT',
+      '-F NETPROV-FORWARD',
+      '-X NETPROV-FORWARD',
+      'COMMIT',
+      '',
+    ])
+    expect(file(p, 'apply.ipv6')!.content).toContain('-X NETPROV-INPUT\n')
+    expect(p.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+    expect(p.findings[0]!.message).toBe(
+      'rules netprov did not write (no comment "netprov") jump to its chain NETPROV-INPUT (IPv4): "-A INPUT -p tcp -m tcp --dport 9999 -j NETPROV-INPUT", "-A NETPROV-MINE -s 192.0.2.0/24 -g NETPROV-INPUT"; netprov leaves them alone; when netprov removes its rules, it empties NETPROV-INPUT but does not delete it while they jump to it',
+    )
+    // afterwards the emptied chain carries no mark: someone else's from now on (a warning, never touched)
+    const after = run(saved, p)
+    const again = planOn(nft, after, nftChains(nft, fx1))
+    expect(again.findings.map((f) => `${f.severity} ${f.id}`)).toEqual(['warning ipv4 NETPROV-INPUT'])
+    expect(tableOf(after, 'ipv4').chains.get('NETPROV-INPUT')).toEqual([])
+    expect(tableOf(after, 'ipv6').chains.has('NETPROV-OLD')).toBe(true) // not even read: its rules are not in the fact
+  })
+
+  it('no line of any generated file names a rule other than as it is on the node', () => {
+    for (const [fx_, c] of [['ipt-foreign-jumps.out', ipt], ['ipt-foreign-jumps.out', nft], ['ipt-drift.out', ipt], ['ipt-drift.out', nft]] as const) {
+      const saved = fixture(fx_)
+      const p = planOn(c, saved)
+      for (const fam of FAMS) {
+        const rules = new Set([...tableOf(saved, fam).chains].flatMap(([name, rs]) => rs.map((r) => `-D ${name} ${r}`)))
+        for (const l of (file(p, `apply.${fam}`)?.content ?? '').split('\n').filter((x) => x.startsWith('-D '))) expect(rules.has(l), `${fx_} ${fam}: ${l}`).toBe(true)
+      }
+    }
   })
 })
