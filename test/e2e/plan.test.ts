@@ -34,18 +34,21 @@ describe('plan on a real lab', () => {
     const text = readFileSync(lab.clusterFile, 'utf8')
     const badKnownHosts = `${lab.dir}/empty_known_hosts`
     writeFileSync(badKnownHosts, '')
-    const extra = `  - name: ghost\n    address: ${lab.subnet.replace(/\.0\/24$/, '.250')}\n    role: worker\n    ssh: {connectTimeoutSeconds: 2}\n` +
-      `  - name: stranger\n    address: ${lab.subnet.replace(/\.0\/24$/, '.251')}\n    role: worker\n    ssh: {host: ${lab.node('node3').address}, knownHostsFile: ${badKnownHosts}}\n`
+    const extra = `  - name: ghost\n    address: ${lab.subnet.replace(/\.0\/24$/, '.250')}\n    role: worker\n    ssh: {connectTimeoutSeconds: 2}\n`
+    // node3 with a known_hosts file that does not know it
+    const node3 = lab.node('node3')
+    const withStranger = text.replace(`    podCIDR: ${node3.podCIDR}\n`, `    podCIDR: ${node3.podCIDR}\n    ssh: {knownHostsFile: ${badKnownHosts}}\n`)
+    expect(withStranger).not.toBe(text)
     const file = `${lab.dir}/with-ghost.yaml`
-    writeFileSync(file, text.trimEnd() + '\n' + extra)
+    writeFileSync(file, withStranger.trimEnd() + '\n' + extra)
     const {exitCode, json} = await netprovJson<Plan>(['plan', '-f', file, '--detailed-exitcode'])
     expect(exitCode).toBe(1)
     const ghost = json.nodes.find((n) => n.name === 'ghost')!
     expect(ghost.error?.message).toMatch(/^node ghost: cannot connect: (connection timed out|no route to host)/)
-    const stranger = json.nodes.find((n) => n.name === 'stranger')!
+    const stranger = json.nodes.find((n) => n.name === 'node3')!
     expect(stranger.error?.message).toMatch(/host key not known/)
     expect(stranger.error?.suggestions.join(' ')).toMatch(/accept-new/)
-    expect(json.nodes.filter((n) => !n.error).map((n) => n.name)).toEqual(['node1', 'node2', 'node3'])
+    expect(json.nodes.filter((n) => !n.error).map((n) => n.name)).toEqual(['node1', 'node2'])
     const human = await netprov(['plan', '-f', file])
     expect(human.exitCode).toBe(1)
     expect(human.stdout).toMatch(/Could not plan these nodes:[\s\S]*ghost/)
