@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Plan} from '../../src/plan/types.js'
 import {FILE_HEADER} from '../../src/resources/markers.js'
@@ -73,5 +74,39 @@ describe('kubelet flags and containerd on a real lab', () => {
     expect(await cat('node1', '/etc/default/kubelet')).toContain('--node-ip=' + lab.node('node1').address + ' --cgroup-driver=systemd --max-pods=250"')
     expect(await cat('node1', '/etc/containerd/config.toml')).toContain("bin_dir = '/opt/cni/bin'   # the distro's")
     expect((await netprovJson<Plan>(['plan', '-f', more, '--detailed-exitcode'])).exitCode).toBe(0)
+  })
+
+  it('registry credentials in config.toml never show in plan --json, a plan file or apply --json', async () => {
+    const auth = '\n[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.example.com".auth]\n  username = "robot"\n  password = "hunter2-e2e"\n'
+    await lab.exec('node1', ['sh', '-c', "sed -i 's|/opt/cni/bin|/elsewhere|' /etc/containerd/config.toml && cat >> /etc/containerd/config.toml"], {input: auth})
+    const {json, stderr} = await netprovJson<Plan>(['plan', '-f', file, '--node', 'node1'])
+    expect(json.nodes[0]!.changes.filter((c) => c.kind === 'containerd').map((c) => c.action)).toEqual(['update']) // (the kubelet flags go back too)
+    expect(JSON.stringify(json) + stderr).not.toMatch(/hunter2|robot|registry\.example\.com/)
+    const out = `${lab.dir}/containerd.plan.json`
+    expect((await netprov(['plan', '-f', file, '--node', 'node1', '--out', out])).exitCode).toBe(0)
+    expect(readFileSync(out, 'utf8')).not.toMatch(/hunter2|robot|registry\.example\.com/)
+    const human = await netprov(['plan', '-f', file, '--node', 'node1'])
+    expect(human.stdout + human.stderr).not.toMatch(/hunter2|robot|registry\.example\.com/)
+    const r = await netprov(['apply', out, '--yes', '--json'])
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout + r.stderr).not.toMatch(/hunter2|robot|registry\.example\.com/)
+    const now = await cat('node1', '/etc/containerd/config.toml')
+    expect(now.endsWith(auth)).toBe(true) // the credentials are still in the file, untouched
+    expect(now).toContain("bin_dir = '/opt/cni/bin'")
+  })
+
+  it('a config with an inline parent table cannot be edited safely: an error finding, the file left byte for byte', async () => {
+    const inline = 'version = 2\nplugins = { "io.containerd.grpc.v1.cri" = { sandbox_image = "registry.k8s.io/pause:3.9" } }\n'
+    await lab.exec('node2', ['sh', '-c', 'cat > /etc/containerd/config.toml'], {input: inline})
+    const {exitCode, json} = await netprovJson<Plan>(['plan', '-f', file, '--node', 'node2'])
+    expect(exitCode).toBe(1)
+    expect(json.nodes[0]!.changes.filter((c) => c.kind === 'containerd')).toEqual([])
+    expect(json.nodes[0]!.findings.filter((f) => f.kind === 'containerd')).toMatchObject([
+      {severity: 'error', message: '/etc/containerd/config.toml: line 2: cannot edit safely: plugins is an inline table; set cni.bin_dir/conf_dir by hand or use table syntax ([plugins."io.containerd.grpc.v1.cri".cni]); netprov leaves it alone'},
+    ])
+    const r = await netprov(['apply', '-f', file, '--node', 'node2', '--yes'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stdout + r.stderr).toMatch(/plugins is an inline table/)
+    expect(await cat('node2', '/etc/containerd/config.toml')).toBe(inline)
   })
 })
