@@ -12,8 +12,15 @@ np() { echo; echo "\$ netprov $*"; node bin/run.js "$@"; }
 step() { echo; echo "== $*"; }
 
 step "1. a 3-node lab"
+dir=/run/netprov-lab/$name
+# Recreate only a lab this script made (it leaves a mark); never someone else's lab of the same name.
+if [ -e "$dir" ] && [ ! -e "$dir/.made-by-demo" ]; then
+  echo "demo: a lab named $name exists and was not made by this demo; run with NETPROV_DEMO_LAB=othername" >&2
+  exit 1
+fi
 np lab up --name "$name" --nodes 3 --recreate --subnet auto
-file=/run/netprov-lab/$name/netprov.yaml
+touch "$dir/.made-by-demo"
+file=$dir/netprov.yaml
 
 step "2. check the cluster file"
 np validate -f "$file"

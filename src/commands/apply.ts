@@ -14,7 +14,7 @@ export default class Apply extends NetprovCommand {
   static override summary = 'Make the changes: converge every node to the cluster file, or apply a saved plan exactly.'
   static override description = `Plans (or loads PLANFILE), shows the plan, asks for confirmation on a terminal, then changes each node in one SSH round trip: its steps in dependency order, under a lock on the node, files written atomically, plugin binaries sent only when their sha256 differs. Nodes run in parallel (spec.ssh.concurrency).
 
-A node whose step fails is rolled back to the state it was planned from (files, addresses, routes, bridge); the other nodes still finish. After applying, each node is read again and must show no changes.
+A node whose step fails is rolled back, by the node itself, to the state it was planned from (files, addresses, routes, bridge, sysctls, firewall); the other nodes still finish. After applying, each node is read again and must show no changes.
 
 A saved plan (from \`netprov plan --out\`) is applied only if no node changed since it was made; otherwise nothing is changed anywhere ("stale plan").
 

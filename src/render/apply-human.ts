@@ -7,7 +7,9 @@ export function renderApplyResult(raw: ApplyResult): string {
   const out: string[] = []
   const bad = r.nodes.filter((n) => n.status !== 'converged' && n.status !== 'unchanged')
   for (const n of bad) {
-    out.push(`  ${red('✗')} ${bold(n.name)}: ${n.status}${n.error ? `: ${n.error.message}` : ''}`)
+    // messages start with "node NAME:" (they stand alone in JSON); the line already names the node
+    const message = n.error?.message.replace(new RegExp(`^node ${n.name}: `), '')
+    out.push(`  ${red('✗')} ${bold(n.name)}: ${n.status}${message ? `: ${message}` : ''}`)
     if (n.status === 'failed' && n.applied > 0 && n.rolledBack !== undefined) out.push(dim(`      ${n.rolledBack ? 'rolled back to the state it was planned from' : 'ROLLBACK INCOMPLETE: check the node by hand'}`))
     for (const s of n.error?.suggestions ?? []) out.push(dim(`      Try: ${s}`))
   }

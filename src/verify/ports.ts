@@ -31,6 +31,19 @@ export function plannedPortProbes(cluster: Cluster, nodes: readonly NodeSpec[]):
 
 export const portsFile = (probes: readonly PortProbe[]) => probes.map((p) => `${p.label} ${p.rule.protocol} ${p.target.address} ${p.port}\n`).join('')
 
+/**
+ * The control probe: the target's SSH port is open (netprov reached it over SSH a moment ago, when
+ * ssh goes straight to the node's address). If the prober gets no answer there either, the fault is
+ * on the prober's side (its own firewall drops the replies): blame it, not the target.
+ */
+function brokenPath(target: NodeSpec, probes: readonly PortProbe[], ev: readonly DriverEvent[]): boolean {
+  if (target.ssh.host !== target.address || ev.some((e) => e.kind === 'noportprobe')) return false
+  const control = probes.find((p) => p.rule.protocol === 'tcp' && p.port === target.ssh.port)
+  if (!control) return false
+  const e = ev.find((x) => x.kind === 'port' && x.label === control.label) as Extract<DriverEvent, {kind: 'port'}> | undefined
+  return e !== undefined && e.state !== 'open'
+}
+
 /** One check per open-port rule of each probed node, judged from its prober's events. */
 export function portChecks(cluster: Cluster, nodes: readonly NodeSpec[], planned: ReadonlyMap<string, PortProbe[]>, events: ReadonlyMap<string, readonly DriverEvent[] | undefined>): Check[] {
   if (nodes.length < 2) return nodes.map((n) => skip(n.name, 'firewall ports', 'no other node to probe from (verify at least two nodes)'))
@@ -39,6 +52,10 @@ export function portChecks(cluster: Cluster, nodes: readonly NodeSpec[], planned
     const ev = events.get(prober)
     const target = probes[0]?.target
     if (!target) continue
+    if (ev && brokenPath(target, probes, ev)) {
+      const port = target.ssh.port
+      out.push(fail(prober, `port probes to ${target.name}`, `${target.name}'s SSH port ${port} (open: netprov just reached it over SSH) does not answer ${prober}: the path from ${prober} is broken, so its probes say nothing about ${target.name}'s firewall`, `check ${prober}'s own firewall: it must accept replies (ct state established,related accept) and let new outbound connections out`))
+    }
     const rules = [...new Map(probes.map((p) => [show(p.rule), p.rule])).values()]
     for (const rule of rules) {
       const name = `firewall port ${show(rule)}`
@@ -49,6 +66,10 @@ export function portChecks(cluster: Cluster, nodes: readonly NodeSpec[], planned
       }
       if (ev.some((e) => e.kind === 'noportprobe')) {
         out.push(skip(target.name, name, `${prober} has no bash or timeout to probe ports with`))
+        continue
+      }
+      if (brokenPath(target, probes, ev)) {
+        out.push(skip(target.name, name, `not judged: probes from ${prober} do not get through (see ${prober}'s "port probes" check)`))
         continue
       }
       const results = mine.map((p) => ({p, e: ev.find((e) => e.kind === 'port' && e.label === p.label) as Extract<DriverEvent, {kind: 'port'}> | undefined}))

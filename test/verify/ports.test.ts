@@ -33,6 +33,14 @@ describe("the role's firewall ports, probed from a peer node", () => {
     expect(portChecks(c, c.nodes.slice(0, 1), new Map(), new Map())).toEqual([{node: 'node1', check: 'firewall ports', status: 'skip', detail: 'no other node to probe from (verify at least two nodes)'}])
   })
 
+  it("when even the target's SSH port does not answer, the prober's path is blamed, not the target's firewall", () => {
+    const p = plan.get('node3')! // node3 probes node1
+    const out = p.map((x) => `@@NV port ${x.label} filtered ${b64('')}`).join('\n')
+    const cs = portChecks(c, c.nodes, plan, new Map([['node3', parseDriverOutput(out)]]))
+    expect(cs.find((x) => x.node === 'node3' && x.check === 'port probes to node1')).toMatchObject({status: 'fail', fix: expect.stringMatching(/^check node3's own firewall/)})
+    expect(cs.filter((x) => x.node === 'node1').every((x) => x.status === 'skip' && /probes from node3 do not get through/.test(x.detail ?? ''))).toBe(true)
+  })
+
   it('a rejected probe says what came back', () => {
     const p = plan.get('node3')!
     const out = p.map((x) => `@@NV port ${x.label} ${x.port === 6443 ? 'rejected' : 'open'} ${b64(x.port === 6443 ? 'bash: connect: No route to host\n' : '')}`).join('\n')
