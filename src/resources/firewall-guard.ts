@@ -23,7 +23,12 @@ export function confirmSeconds(node: NodeSpec): number {
   return forced > 0 ? forced : Math.max(30, 3 * node.ssh.connectTimeoutSeconds)
 }
 
-const STOP_TIMER = `if [ -f "$d/timer.pid" ]; then kill -s KILL -- "-$(cat "$d/timer.pid")" 2>/dev/null; fi`
+// Kills the timer's process group, but only a number > 1 whose process is really this guard's timer
+// (its command line names the guard dir): a stale timer.pid (a reboot, PID reuse) must never kill
+// someone else's processes, and "-1" would mean every process.
+const STOP_TIMER = `p=$(cat "$d/timer.pid" 2>/dev/null); rm -f -- "$d/timer.pid"
+case $p in ''|*[!0-9]*) p=0;; esac
+if [ "$p" -gt 1 ] && tr '\\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$d"; then kill -s KILL -- "-$p" 2>/dev/null; fi`
 
 // A timer left by an earlier unconfirmed apply is stopped: this apply brings its own.
 const PREPARE = `d=$1
@@ -35,7 +40,7 @@ const ARM = `d=$1; token=$$
 : > "$d/armed.$token" || exit 1
 setsid sh -c 'echo $$ > "$1/timer.pid"; sleep "$2"; rm -- "$1/armed.$3" 2>/dev/null || exit 0
 if sh "$1/restore.sh" "$1" > "$1/restore.log" 2>&1; then r=restored; else r="restore failed (restore.log)"; fi
-echo "$r $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1/restored"' sh "$d" "$2" "$token" </dev/null >/dev/null 2>&1 &
+echo "$r $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1/restored"; rm -f -- "$1/timer.pid"' sh "$d" "$2" "$token" </dev/null >/dev/null 2>&1 &
 echo $! > "$d/timer.pid" # at once, for a confirm that comes quickly (the timer writes it again: setsid may fork)`
 
 // Takes the armed file if it is still there (exit 0), else exit 1: the timer got it first, or nothing was armed.
@@ -56,6 +61,9 @@ for d; do
     ${STOP_TIMER}
   elif [ -f "$d/restored" ]; then
     printf '%s: %s\\n' "$d" "$(cat "$d/restored")"; rc=3
+  else
+    # the timer took the armed file and is restoring right now: the change is being taken back
+    printf '%s: the timer fired and is restoring the previous rules\\n' "$d"; rc=3
   fi
 done
 exit $rc`
@@ -72,6 +80,17 @@ export function armSteps(backend: string, node: NodeSpec, save: Step[], restoreS
     {op: 'write', path: `${d}/restore.sh`, content: restoreScript, mode: '700'},
     {op: 'exec', argv: ['sh', '-c', ARM, 'sh', d, String(confirmSeconds(node))]},
   ]
+}
+
+// After the rules are in: if the window already closed (a slow rule load), the timer restored before
+// the new rules landed and nothing would ever take them back. Restore again and fail the change.
+const STILL_ARMED = `d=$1
+for a in "$d"/armed.*; do [ -e "$a" ] && exit 0; done
+sh "$d/restore.sh" "$d"; echo "the confirmation window closed before the new rules were in place; restored the previous rules" >&2; exit 1`
+
+/** The step that comes right after netprov's rules change (see STILL_ARMED). */
+export function stillArmedStep(backend: string): Step {
+  return {op: 'exec', argv: ['sh', '-c', STILL_ARMED, 'sh', guardDir(backend)]}
 }
 
 export function undoSteps(backend: string): Step[] {

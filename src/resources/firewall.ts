@@ -2,7 +2,7 @@ import type {Cluster} from '../config/types.js'
 import {type Family, type IptablesFacts, NETPROV_CHAINS, iptablesFact} from '../facts/iptables.js'
 import {type BaseChain, type Chains, nftChainsFact, nftTableFact} from '../facts/nft.js'
 import type {Finding, Step} from '../plan/types.js'
-import {armSteps, guardDir, undoSteps} from './firewall-guard.js'
+import {armSteps, guardDir, stillArmedStep, undoSteps} from './firewall-guard.js'
 import {FAMILIES, iptablesChains, transition} from './firewall-iptables.js'
 import {NFT_DELETE, NFT_TABLE, nftChains, nftScript} from './firewall-nft.js'
 import type {Context, Resource} from './resource.js'
@@ -66,7 +66,7 @@ export const firewall: Resource<FirewallState> = {
     const s = (after ?? before)!
     const pin = pinned(ctx)
     const save: Step[] = s.backend === 'nftables' ? [{op: 'exec', argv: ['sh', '-c', SAVE_NFT, 'sh', guardDir('nftables')]}] : restoreFiles(after, before, pin)
-    return [...armSteps(s.backend, ctx.node, save, s.backend === 'nftables' ? RESTORE_NFT : RESTORE_IPT), ...change(s.backend, before, after, pin)]
+    return [...armSteps(s.backend, ctx.node, save, s.backend === 'nftables' ? RESTORE_NFT : RESTORE_IPT), ...change(s.backend, before, after, pin), stillArmedStep(s.backend)]
   },
   undo: (_action, before, after) => undoSteps((after ?? before)!.backend),
   // One "chain: rule" line each, so the plan view diffs an update line by line.

@@ -195,6 +195,7 @@ describe('firewall resource in the planner', () => {
       `exec sh ${d} 30`, // arm: 30 s (3 x connectTimeoutSeconds 5, at least 30)
       `write ${d}/apply.nft`,
       `exec nft -f ${d}/apply.nft`,
+      `exec sh ${d}`, // still armed? (else the timer restored before the rules landed: restore again, fail)
     ])
     expect(p.changes[0]!.undo).toHaveLength(1)
     expect(p.changes[0]!.reason).toMatch(/^INPUT allow-list, open: tcp 22, tcp 2379-2380, tcp 6443/)
@@ -224,10 +225,10 @@ describe('firewall resource in the planner', () => {
     const c = withBackend('iptables')
     const p = plan(c, {...nftFacts(withBackend('nftables')), tools: ['nft', 'iptables-save', 'iptables-restore']})
     expect(p.changes.map((x) => `${x.action} ${x.id}`)).toEqual(['delete nftables', 'create iptables'])
-    const del = p.changes[0]!.steps.at(-2)
+    const del = p.changes[0]!.steps.at(-3)
     expect(del).toMatchObject({op: 'write', content: NFT_DELETE})
     const create = p.changes[1]!.steps.filter((s) => s.op === 'exec').map((s) => (s as {argv: string[]}).argv[0])
-    expect(create).toEqual(['sh', 'sh', 'iptables-restore', 'ip6tables-restore'])
+    expect(create).toEqual(['sh', 'sh', 'iptables-restore', 'ip6tables-restore', 'sh'])
   })
 
   it('backend none: reads nothing, touches nothing, even with a netprov table on the node', () => {
