@@ -24,7 +24,11 @@ d=$1
 done_list=''
 rollback() {
   ok=1
-  for j in "$@" $done_list; do "undo_$j" || ok=0; done
+  # the failed change is undone only if one of its own steps did something (touched_N): a step that
+  # failed first touched nothing, and what it met (a device that appeared meanwhile) is not netprov's
+  eval "t=\${touched_$1:-}"
+  if [ -n "$t" ]; then "undo_$1" || ok=0; fi
+  for j in $done_list; do "undo_$j" || ok=0; done
   if [ $ok = 1 ]; then echo '@@NP rolledback ok'; else echo '@@NP rolledback partial'; fi
 }
 fail() { printf '@@NP fail %s %s\n' "$1" "$2"; rollback "$1"; exit 1; }
@@ -36,7 +40,7 @@ try() {
   if [ -n "$tol" ] && grep -q -- "$tol" "$d/err"; then return 0; fi
   printf '%s: ' "$*" >&2; cat "$d/err" >&2; return $rc
 }
-run() { i=$1; shift; try "$@" || fail "$i" $?; }
+run() { i=$1; shift; try "$@" || fail "$i" $?; eval "touched_$i=1"; }
 urun() { try "$@" || { echo "undo step failed: $*" >&2; return 1; }; }
 # Atomic write: a new temp file (mktemp: never one that exists, never through a symlink) in the
 # target's directory, content, mode, checksum, fsync, rename. A directory at the target is refused.
@@ -48,7 +52,7 @@ write_file() {
   if cat -- "$d/$src" > "$tmp" && chmod "$mode" "$tmp" && { [ -z "$sum" ] || echo "$sum  $tmp" | sha256sum -c --status; } && { sync -- "$tmp" 2>/dev/null || sync; } && mv -f -- "$tmp" "$dst"; then return 0; fi
   rm -f -- "$tmp"; echo "cannot write $dst" >&2; return 1
 }
-put() { i=$1; shift; write_file "$@" || fail "$i" 1; }
+put() { i=$1; shift; write_file "$@" || fail "$i" 1; eval "touched_$i=1"; }
 uput() { write_file "$@" || { echo "undo: cannot write $2" >&2; return 1; }; }
 `
 

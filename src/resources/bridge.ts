@@ -30,7 +30,9 @@ export const bridge: Resource<Bridge> = {
     // Pin the MAC the kernel gave it: an unpinned bridge takes the lowest MAC of its ports, so the
     // gateway's MAC would change as pods come and go (ARP blips for every pod).
     const pinMac = {op: 'exec' as const, argv: ['sh', '-c', 'ip link set dev "$1" address "$(cat "/sys/class/net/$1/address")"', 'sh', after.name]}
-    return [{op: 'exec', argv: ['ip', 'link', 'add', 'name', after.name, 'type', 'bridge'], tolerate: 'File exists'}, pinMac, set]
+    // No "File exists" tolerance: a device of that name that appeared since the plan is not netprov's
+    // (the change fails, and nothing of that device is undone: its first step touched nothing).
+    return [{op: 'exec', argv: ['ip', 'link', 'add', 'name', after.name, 'type', 'bridge']}, pinMac, set]
   },
   // A bridge netprov created is deleted on rollback; one it only changed gets its old MTU and state back.
   undo(action, before, after) {

@@ -44,7 +44,7 @@ describe('apply program', () => {
     const changes = [
       {index: 0, steps: [{op: 'write' as const, path: `${dir}/a`, content: 'A\n', mode: '600'}], undo: [{op: 'remove' as const, path: `${dir}/a`}]},
       {index: 1, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo B > "$1"', 'sh', `${dir}/b`]}], undo: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "undo 1" >> "$1"; rm "$2"', 'sh', `${dir}/log`, `${dir}/b`]}]},
-      {index: 2, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "half done" > "$1"; echo boom >&2; exit 7', 'sh', `${dir}/c`]}], undo: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "undo 2" >> "$1"; rm -f "$2"', 'sh', `${dir}/log`, `${dir}/c`]}]},
+      {index: 2, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "half done" > "$1"', 'sh', `${dir}/c`]}, {op: 'exec' as const, argv: ['sh', '-c', 'echo boom >&2; exit 7']}], undo: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "undo 2" >> "$1"; rm -f "$2"', 'sh', `${dir}/log`, `${dir}/c`]}]},
       {index: 3, steps: [{op: 'exec' as const, argv: ['touch', `${dir}/never`]}], undo: []},
     ]
     const p = buildProgram(changes, {holder: 't', expectedGeneration: null, newGeneration: 'g', lockWaitSeconds: 0})
@@ -60,6 +60,21 @@ describe('apply program', () => {
     expect(existsSync(`${dir}/c`)).toBe(false)
     expect(existsSync(`${dir}/never`)).toBe(false)
     expect(readFileSync(`${dir}/log`, 'utf8')).toBe('undo 2\nundo 1\n')
+  })
+
+  it('runs for real: a change whose first step fails is not undone (what it met is not netprov\'s); earlier changes are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-prog-'))
+    const changes = [
+      {index: 0, steps: [{op: 'exec' as const, argv: ['touch', `${dir}/made`]}], undo: [{op: 'remove' as const, path: `${dir}/made`}]},
+      {index: 1, steps: [{op: 'exec' as const, argv: ['sh', '-c', 'echo "File exists" >&2; exit 2']}], undo: [{op: 'exec' as const, argv: ['touch', `${dir}/undo-1-ran`]}]},
+    ]
+    const p = buildProgram(changes, {holder: 't', newGeneration: 'g', lockWaitSeconds: 0})
+    writeFileSync(join(dir, 'p.tar'), Buffer.concat(p.archive))
+    const [, , boot] = bootstrapArgv()
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none /run && mount -t tmpfs none /var/lib && ${boot}`], {inputFile: join(dir, 'p.tar'), reject: false})
+    expect(parseOutcome(String(r.stdout))).toMatchObject({done: [0], failed: 1, rolledBack: 'ok'})
+    expect(existsSync(`${dir}/undo-1-ran`)).toBe(false)
+    expect(existsSync(`${dir}/made`)).toBe(false)
   })
 
   it('runs for real: writes never go through a symlink at the temp path, and a directory at the target is refused', async () => {
