@@ -51,7 +51,7 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
     ...extra,
     stats: {roundTrips: o.transport.roundTrips, ms: Math.round(performance.now() - t0)},
   })
-  if (o.plan.error) return result('unreachable', {error: o.plan.error})
+  if (o.plan.error) return result(o.plan.error.code === 'PLAN_STALE' ? 'stale' : 'unreachable', {error: o.plan.error})
   const changes = o.plan.changes
   if (changes.length === 0) return o.plan.findings.some(isBlocking) ? result('failed', {error: blockedError(o.node.name, o.plan.findings)}) : result('unchanged')
   try {

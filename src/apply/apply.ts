@@ -53,6 +53,21 @@ export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes:
   return {...fresh, createdAt: saved.createdAt, nodes: nodePlans, summary: summarize(nodePlans)}
 }
 
+/**
+ * After a confirmation prompt: read every node again; a node whose changes are no longer exactly the ones
+ * shown is not applied (stale), so nothing that appeared meanwhile is overwritten or deleted.
+ */
+export async function recheckAfterPrompt(cluster: Cluster, shown: Plan, _confirmed: true, opts: ApplyOptions = {}): Promise<Plan> {
+  const fresh = await makePlan(cluster, {nodes: shown.nodes.map((n) => n.name), transport: opts.transport})
+  const same = (a: Plan['nodes'][number], b: Plan['nodes'][number]) => JSON.stringify(redactPlan({...shown, nodes: [a]}).nodes[0]!.changes) === JSON.stringify(redactPlan({...shown, nodes: [b]}).nodes[0]!.changes)
+  const nodes = shown.nodes.map((was) => {
+    const now = fresh.nodes.find((n) => n.name === was.name)!
+    if (now.error || same(was, now)) return now
+    return {...now, changes: [], error: {code: 'PLAN_STALE', message: `node ${was.name} changed while the plan waited for confirmation; nothing was changed on it`, suggestions: ['run apply again to see its new plan']}}
+  })
+  return {...fresh, nodes, summary: summarize(nodes)}
+}
+
 export async function applyPlan(cluster: Cluster, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const local = await readLocalFacts(cluster)
   const transport = opts.transport ?? defaultTransport

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
-import {applyPlan, refreshSavedPlan} from '../apply/apply.js'
+import {applyPlan, recheckAfterPrompt, refreshSavedPlan} from '../apply/apply.js'
 import {NetprovCommand} from '../base-command.js'
 import {loadCluster} from '../config/index.js'
 import {UsageError} from '../errors.js'
@@ -48,7 +48,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     }
     const saved = args.planfile ? readPlanFile(args.planfile) : undefined
     const cluster = loadCluster(saved ? saved.clusterFile : flags.file)
-    const plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
+    let plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
     if (!flags.json) this.log(renderPlan(plan, {debug: flags.debug}))
     const pending = plan.summary.create + plan.summary.update + plan.summary.delete
     if (pending === 0) {
@@ -59,7 +59,8 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
       if (!result.ok) this.exit(1)
       return
     }
-    if (!flags.yes) await this.confirm(plan.nodes.filter((n) => n.changes.length).length)
+    // The prompt can wait any time: read the nodes again and apply only to those still as shown.
+    if (!flags.yes) plan = await recheckAfterPrompt(cluster, plan, await this.confirm(plan.nodes.filter((n) => n.changes.length).length))
     const interactive = Boolean(process.stdout.isTTY) && !flags.json && !process.env.CI
     const result = await applyPlan(cluster, plan, {lockWaitSeconds: flags['lock-timeout'], progress: flags.json ? 'none' : interactive ? 'tty' : 'lines'})
     if (flags.json) this.printJson({ok: result.ok, plan: redactPlan(plan), nodes: result.nodes, summary: result.summary})
@@ -67,7 +68,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     if (!result.ok) this.exit(1)
   }
 
-  private async confirm(nodes: number): Promise<void> {
+  private async confirm(nodes: number): Promise<true> {
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
       throw new UsageError('refusing to apply without --yes: there is no terminal to confirm on', ['review the plan (netprov plan), then run apply with --yes'])
     }
@@ -75,5 +76,6 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     const answer = await rl.question(`\nApply these changes to ${nodes} node(s)? Only 'yes' is accepted: `)
     rl.close()
     if (answer.trim() !== 'yes') throw new UsageError('apply cancelled: nothing was changed')
+    return true
   }
 }
