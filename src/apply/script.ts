@@ -87,15 +87,17 @@ export function buildProgram(changes: readonly ProgramChange[], o: ProgramOption
     lines.push(`undo_${c.index}() {`, ...body.map((l) => `  ${l} || return 1`), '  return 0', '}')
   }
   lines.push(
-    `mkdir -p ${LOCK_DIR} ${STATE_DIR} || exit 1`,
+    `mkdir -p ${LOCK_DIR} ${STATE_DIR} || { echo '@@NP bootfail cannot create ${LOCK_DIR} or ${STATE_DIR}'; exit 1; }`,
     `if [ -e ${GENERATION_FILE} ] && [ ! -f ${GENERATION_FILE} ]; then echo '@@NP bootfail ${GENERATION_FILE} is not a regular file'; exit 1; fi`,
+    // test the lock file in a subshell first: a failed redirection on exec would end the program silently
+    `if ! ( : >> ${LOCK_DIR}/lock ) 2>/dev/null; then echo '@@NP bootfail cannot open ${LOCK_DIR}/lock (read-only, or not a file?)'; exit 1; fi`,
     `exec 9>>${LOCK_DIR}/lock`,
     `if ! flock -w ${o.lockWaitSeconds} 9; then printf '@@NP locked %s\\n' "$(cat ${LOCK_DIR}/lock.info 2>/dev/null)"; exit ${EXIT_LOCKED}; fi`,
     `printf '%s\\n' ${quoteArg(o.holder)} > ${LOCK_DIR}/lock.info`,
   )
   if (o.expectedGeneration !== undefined) {
     const want = o.expectedGeneration ?? 'none'
-    lines.push(`gen=$(cat ${GENERATION_FILE} 2>/dev/null || echo none)`, `if [ "$gen" != ${quoteArg(want)} ]; then printf '@@NP stale %s\\n' "$gen"; exit ${EXIT_STALE}; fi`)
+    lines.push(`gen=$(tr -d '[:space:]' < ${GENERATION_FILE} 2>/dev/null); [ -n "$gen" ] || gen=none`, `if [ "$gen" != ${quoteArg(want)} ]; then printf '@@NP stale %s\\n' "$gen"; exit ${EXIT_STALE}; fi`)
   }
   for (const c of changes) {
     lines.push(`printf '@@NP begin ${c.index}\\n'`)

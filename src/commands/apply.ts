@@ -3,11 +3,25 @@ import {createInterface} from 'node:readline/promises'
 import {applyPlan, recheckAfterPrompt, refreshSavedPlan} from '../apply/apply.js'
 import {NetprovCommand} from '../base-command.js'
 import {loadCluster} from '../config/index.js'
-import {UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
+import type {Cluster} from '../config/types.js'
 import {makePlan} from '../plan/make-plan.js'
 import {isPlanFile, readPlanFile, redactPlan} from '../plan/planfile.js'
 import {renderApplyResult} from '../render/apply-human.js'
 import {renderPlan} from '../render/plan-human.js'
+
+/**
+ * The cluster file a plan names. Its diagnostics are not echoed: a planted plan file could name any
+ * local file and have its lines printed into CI logs. `netprov validate -f` shows them.
+ */
+function clusterOfPlan(file: string, planfile: string): Cluster {
+  try {
+    return loadCluster(file)
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`${planfile} names the cluster file ${file}, which is not a valid cluster file; nothing was changed`, [`netprov validate -f ${file}`])
+    throw e
+  }
+}
 
 export default class Apply extends NetprovCommand {
   static override enableJsonFlag = false
@@ -47,7 +61,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
       throw new UsageError(`${args.planfile} is not a plan file`, [`to apply a cluster file, use: netprov apply -f ${args.planfile}`])
     }
     const saved = args.planfile ? readPlanFile(args.planfile) : undefined
-    const cluster = loadCluster(saved ? saved.clusterFile : flags.file)
+    const cluster = saved ? clusterOfPlan(saved.clusterFile, args.planfile!) : loadCluster(flags.file)
     let plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
     if (!flags.json) this.log(renderPlan(plan, {debug: flags.debug}))
     const pending = plan.summary.create + plan.summary.update + plan.summary.delete

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import type {Cluster} from '../config/types.js'
 import {UsageError} from '../errors.js'
@@ -53,17 +53,36 @@ export function writePlanFile(path: string, plan: Plan, cluster: Cluster): void 
   }
 }
 
-/** True when the file looks like a saved plan rather than a cluster file (apply takes either). */
-export function isPlanFile(path: string): boolean {
+const MAX_PLAN_BYTES = 64 * 1024 * 1024
+
+/** A plan file must be a regular file of bounded size (a FIFO would hang, /dev/zero would eat memory). */
+function checkPlanPath(path: string): void {
+  let st
   try {
-    const head = readFileSync(path, 'utf8').slice(0, 200)
-    return head.trimStart().startsWith('{') && head.includes('"formatVersion"')
-  } catch {
-    return false
+    st = statSync(path)
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read the plan file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  if (!st.isFile()) throw new UsageError(`${path}: not a regular file, so not a plan file`, ['give the file written by `netprov plan --out`'])
+  if (st.size > MAX_PLAN_BYTES) throw new UsageError(`${path}: ${st.size} bytes is too large for a plan file (at most ${MAX_PLAN_BYTES})`)
+}
+
+/** True when the file looks like a saved plan rather than a cluster file (apply takes either). Reads 200 bytes. */
+export function isPlanFile(path: string): boolean {
+  checkPlanPath(path)
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(200)
+    const n = readSync(fd, head, 0, 200, 0)
+    const text = head.subarray(0, n).toString('utf8')
+    return text.trimStart().startsWith('{') && text.includes('"formatVersion"')
+  } finally {
+    closeSync(fd)
   }
 }
 
 export function readPlanFile(path: string): PlanFile {
+  checkPlanPath(path)
   let data: PlanFile
   try {
     data = JSON.parse(readFileSync(path, 'utf8')) as PlanFile
@@ -78,5 +97,7 @@ export function readPlanFile(path: string): PlanFile {
     typeof data.clusterFile === 'string' && typeof data.clusterDigest === 'string' && Array.isArray(data.nodes) &&
     data.nodes.every((n) => n && typeof n.name === 'string' && typeof n.factsDigest === 'string' && Array.isArray(n.changes) && Array.isArray(n.findings))
   if (!wellFormed) throw new UsageError(`${path}: not a well-formed plan file (missing or wrong fields)`, ['make a new plan with `netprov plan --out FILE`'])
+  const names = data.nodes.map((n) => n.name)
+  if (new Set(names).size !== names.length) throw new UsageError(`${path}: a node appears twice in the plan file; nothing was changed`, ['make a new plan with `netprov plan --out FILE`'])
   return data
 }

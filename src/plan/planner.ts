@@ -17,10 +17,17 @@ export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, loc
   const changes: Change[] = []
   const findings: Finding[] = []
   const seen: unknown[] = [] // what the plan was made from: the digest covers only this
+  const blockedKinds = new Set<string>()
   for (const r of resources) {
     const actual = r.actual(ctx)
     seen.push([r.kind, actual])
     findings.push(...actual.findings)
+    if (actual.findings.some((f) => f.severity === 'error')) blockedKinds.add(r.kind)
+    const blockedBy = (r.dependsOn ?? []).filter((k) => blockedKinds.has(k))
+    if (blockedBy.length) {
+      findings.push({severity: 'warning', kind: r.kind, id: '*', message: `not changed while ${blockedBy.join(', ')} is blocked (see the error above)`})
+      continue
+    }
     const blocked = new Set(actual.findings.filter((f) => f.severity === 'error' && f.kind === r.kind).map((f) => f.id))
     const want = new Map(r.desired(ctx).map((s) => [r.key(s), s]))
     const have = new Map(actual.owned.map((s) => [r.key(s), s]))
@@ -38,7 +45,7 @@ export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, loc
     for (const [k, w] of want) if (have.has(k) && !r.same(w, have.get(k))) changes.push(make('update', have.get(k), w))
     for (const [k, w] of want) if (!have.has(k) && !blocked.has(k)) changes.push(make('create', null, w))
   }
-  const generation = facts.files[GENERATION_FILE]?.trim() ?? null
+  const generation = facts.files[GENERATION_FILE]?.replace(/\s/g, '') || null // as the node compares it (empty = none)
   return {name: node.name, address: node.address, factsDigest: digest(seen), generation, changes, findings}
 }
 

@@ -65,6 +65,7 @@ const file = managedFile({
 
 export const cniConfig = {
   ...file,
+  dependsOn: ['bridge'], // a conflist pointing at a device that is not netprov's bridge breaks every pod ADD
   facts: (cluster: Cluster, node: NodeSpec) => [...file.facts!(cluster, node), dirFact('confDir', cluster.cni.confDir)],
   actual(ctx: Context) {
     const a = file.actual(ctx)

@@ -27,6 +27,8 @@ export interface Actual<S> {
  */
 export interface Resource<S> {
   readonly kind: string
+  /** Kinds this one builds on: while one of them is blocked (an error finding), this kind changes nothing. */
+  readonly dependsOn?: readonly string[]
   /** Facts this kind needs beyond the base set (files it owns, firewall rules...). */
   facts?(cluster: Cluster, node: NodeSpec): Fact[]
   desired(ctx: Context): S[]

@@ -31,4 +31,23 @@ describe('exit codes and JSON of usage errors', () => {
     const r2 = await netprov(['plan', '-f', FILE, '--out', '/nonexistent-dir/p.plan'])
     expect(r2.stderr).toMatch(/no directory \/nonexistent-dir/)
   })
+
+  it('a plan file must be a regular, well-formed file; a planted clusterFile is not echoed', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {execa} = await import('execa')
+    const dir = mkdtempSync('/tmp/np-planfile-')
+    await execa('mkfifo', [`${dir}/fifo`])
+    for (const bad of ['/dev/zero', `${dir}/fifo`]) {
+      const r = await netprov(['apply', bad, '--yes', '--json'], {timeoutMs: 20_000})
+      expect(r.exitCode, bad).toBe(1)
+      expect(JSON.parse(r.stdout).message, bad).toMatch(/not a regular file/)
+    }
+    const plan = {formatVersion: '1.0', clusterFile: '/etc/passwd', clusterDigest: 'x', nodes: [{name: 'a', factsDigest: 'd', changes: [], findings: []}]}
+    writeFileSync(`${dir}/dup.plan`, JSON.stringify({...plan, nodes: [...plan.nodes, ...plan.nodes]}))
+    expect((await netprov(['apply', `${dir}/dup.plan`, '--yes'])).stderr).toMatch(/a node appears twice in the plan file/)
+    writeFileSync(`${dir}/passwd.plan`, JSON.stringify(plan))
+    const r = await netprov(['apply', `${dir}/passwd.plan`, '--yes'])
+    expect(r.stderr).toMatch(/names the cluster file \/etc\/passwd, which is not a valid cluster file; nothing was changed/)
+    expect(r.stderr).not.toMatch(/root:/)
+  })
 })

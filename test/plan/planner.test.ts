@@ -205,3 +205,12 @@ describe('human views never pass control characters from nodes to the terminal',
     expect(out).not.toContain('\u001b[8m')
   })
 })
+
+describe('a blocked object blocks what depends on it', () => {
+  it('a non-bridge device with the bridge name: the conflist is not rewritten to point at it', () => {
+    const c = cluster(3, {bridge: {name: 'eth0', mtu: 1500}})
+    const p = planNode(c, c.nodes[0]!, converged(), local, RESOURCES)
+    expect(p.changes.map((x) => x.kind)).not.toContain('cni-config')
+    expect(p.findings).toContainEqual(expect.objectContaining({severity: 'warning', kind: 'cni-config', message: 'not changed while bridge is blocked (see the error above)'}))
+  })
+})
