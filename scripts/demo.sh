@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (the lab creates network namespaces)" >&2; exit 1; }
 bash scripts/setup.sh
 name=${NETPROV_DEMO_LAB:-demo}
-np() { echo; echo "\$ netprov $*"; node bin/run.js "$@"; }
+np() { echo; echo "\$ netprov $*"; local rc=0; node bin/run.js "$@" || rc=$?; echo "(exit $rc)"; return $rc; }
 step() { echo; echo "== $*"; }
 
 step "1. a 3-node lab"
