@@ -4,7 +4,7 @@ import {StalePlanError, UsageError} from '../errors.js'
 import {readLocalFacts} from '../facts/local.js'
 import {makePlan} from '../plan/make-plan.js'
 import {summarize} from '../plan/planner.js'
-import {type PlanFile, clusterDigest, redactPlan} from '../plan/planfile.js'
+import {type PlanFile, clusterDigest, sameChanges} from '../plan/planfile.js'
 import type {Plan} from '../plan/types.js'
 import {RESOURCES} from '../resources/index.js'
 import {type TransportFactory, defaultTransport} from '../transport/for-node.js'
@@ -44,8 +44,7 @@ export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes:
   if (stale.length) throw new StalePlanError(stale.map((n) => n.name))
   // Never run steps read from a file: the changes are derived again from the cluster file and the node,
   // and must be exactly the saved ones (an edited or foreign plan file is refused, nothing changes).
-  const freshByName = new Map(redactPlan(fresh).nodes.map((n) => [n.name, n]))
-  const differs = wanted.filter((n) => JSON.stringify(n.changes) !== JSON.stringify(freshByName.get(n.name)!.changes))
+  const differs = wanted.filter((n) => !sameChanges(n, fresh.nodes.find((x) => x.name === n.name)!))
   if (differs.length) {
     throw new UsageError(`the plan file's changes for ${differs.map((n) => n.name).join(', ')} are not what netprov would do for this cluster file and node state (the file was edited, or made by another netprov version); nothing was changed`, ['make a new plan with `netprov plan --out FILE` and review it'])
   }
@@ -59,10 +58,9 @@ export async function refreshSavedPlan(cluster: Cluster, saved: PlanFile, nodes:
  */
 export async function recheckAfterPrompt(cluster: Cluster, shown: Plan, _confirmed: true, opts: ApplyOptions = {}): Promise<Plan> {
   const fresh = await makePlan(cluster, {nodes: shown.nodes.map((n) => n.name), transport: opts.transport})
-  const same = (a: Plan['nodes'][number], b: Plan['nodes'][number]) => JSON.stringify(redactPlan({...shown, nodes: [a]}).nodes[0]!.changes) === JSON.stringify(redactPlan({...shown, nodes: [b]}).nodes[0]!.changes)
   const nodes = shown.nodes.map((was) => {
     const now = fresh.nodes.find((n) => n.name === was.name)!
-    if (now.error || same(was, now)) return now
+    if (now.error || sameChanges(was, now)) return now
     return {...now, changes: [], error: {code: 'PLAN_STALE', message: `node ${was.name} changed while the plan waited for confirmation; nothing was changed on it`, suggestions: ['run apply again to see its new plan']}}
   })
   return {...fresh, nodes, summary: summarize(nodes)}

@@ -4,7 +4,7 @@ import {dirname, resolve} from 'node:path'
 import type {Cluster} from '../config/types.js'
 import {UsageError} from '../errors.js'
 import {digest} from './planner.js'
-import {PLAN_FORMAT_VERSION, type Plan, type Step} from './types.js'
+import {type NodePlan, PLAN_FORMAT_VERSION, type Plan, type Step} from './types.js'
 
 /**
  * What leaves netprov as JSON (plan --json, --out, apply --json): file contents in write steps are
@@ -12,12 +12,20 @@ import {PLAN_FORMAT_VERSION, type Plan, type Step} from './types.js'
  * a saved plan never needs the bytes: apply re-derives every step from the cluster file and the node.
  */
 export function redactPlan<P extends Plan>(plan: P): P {
-  const redactStep = (s: Step): Step | RedactedWrite =>
-    s.op === 'write' ? {op: 'write', path: s.path, mode: s.mode, contentSha256: createHash('sha256').update(s.content).digest('hex'), bytes: Buffer.byteLength(s.content)} : s
-  return {
-    ...plan,
-    nodes: plan.nodes.map((n) => ({...n, changes: n.changes.map((c) => ({...c, steps: c.steps.map(redactStep), undo: c.undo.map(redactStep)}))})),
-  } as P
+  return {...plan, nodes: plan.nodes.map(redactNode)} as P
+}
+
+// A step read back from a plan file is already redacted: it passes through unchanged.
+const redactStep = (s: Step | RedactedWrite): Step | RedactedWrite =>
+  s.op === 'write' && 'content' in s ? {op: 'write', path: s.path, mode: s.mode, contentSha256: createHash('sha256').update(s.content).digest('hex'), bytes: Buffer.byteLength(s.content)} : s
+
+function redactNode(n: NodePlan): NodePlan {
+  return {...n, changes: n.changes.map((c) => ({...c, steps: c.steps.map(redactStep) as Step[], undo: c.undo.map(redactStep) as Step[]}))}
+}
+
+/** Are two plans of a node the same changes (compared as they are shown and saved: redacted)? */
+export function sameChanges(a: NodePlan, b: NodePlan): boolean {
+  return JSON.stringify(redactNode(a).changes) === JSON.stringify(redactNode(b).changes)
 }
 
 interface RedactedWrite {
