@@ -92,7 +92,8 @@ export function buildProgram(changes: readonly ProgramChange[], o: ProgramOption
     // test the lock file in a subshell first: a failed redirection on exec would end the program silently
     `if ! ( : >> ${LOCK_DIR}/lock ) 2>/dev/null; then echo '@@NP bootfail cannot open ${LOCK_DIR}/lock (read-only, or not a file?)'; exit 1; fi`,
     `exec 9>>${LOCK_DIR}/lock`,
-    `if ! flock -w ${o.lockWaitSeconds} 9; then printf '@@NP locked %s\\n' "$(cat ${LOCK_DIR}/lock.info 2>/dev/null)"; exit ${EXIT_LOCKED}; fi`,
+    // the holder writes lock.info just after it takes the lock: give it a moment before saying who it is
+    `if ! flock -w ${o.lockWaitSeconds} 9; then h=; for t in 1 2 3 4 5 6 7 8 9 10; do h=$(cat ${LOCK_DIR}/lock.info 2>/dev/null); [ -n "$h" ] && break; sleep 0.1; done; printf '@@NP locked %s\\n' "\${h:-holder unknown: it was starting or finishing}"; exit ${EXIT_LOCKED}; fi`,
     `printf '%s\\n' ${quoteArg(o.holder)} > ${LOCK_DIR}/lock.info`,
   )
   if (o.expectedGeneration !== undefined) {
