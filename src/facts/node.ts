@@ -40,8 +40,8 @@ export function assembleFacts(values: ReadonlyMap<string, unknown>, cluster: Clu
   }
 }
 
-/** One round trip: everything the planner needs from this node. */
-export async function readNodeFacts(transport: Transport, cluster: Cluster, node: NodeSpec, resources: readonly AnyResource[]): Promise<NodeFacts> {
-  const values = await gather(transport, factsFor(cluster, node, resources))
+/** One round trip: everything the planner needs from this node, plus `extra` facts in the same trip (verify's). */
+export async function readNodeFacts(transport: Transport, cluster: Cluster, node: NodeSpec, resources: readonly AnyResource[], extra: readonly Fact[] = []): Promise<NodeFacts> {
+  const values = await gather(transport, [...factsFor(cluster, node, resources), ...extra])
   return assembleFacts(values, cluster)
 }

@@ -1,6 +1,6 @@
 import type {Cluster, NodeSpec} from '../config/types.js'
 import {gather} from '../facts/gather.js'
-import {assembleFacts, factsFor} from '../facts/node.js'
+import {readNodeFacts} from '../facts/node.js'
 import type {NodeFacts} from '../facts/types.js'
 import {familyOf} from '../net/cidr.js'
 import {nodeError} from '../plan/make-plan.js'
@@ -30,8 +30,7 @@ export function verifyFacts(cluster: Cluster) {
 
 export async function readNodeState(cluster: Cluster, node: NodeSpec, local: LocalFacts, transport: Transport): Promise<NodeState> {
   try {
-    const values = await gather(transport, [...factsFor(cluster, node, RESOURCES), ...verifyFacts(cluster)])
-    const facts = assembleFacts(values, cluster)
+    const facts = await readNodeFacts(transport, cluster, node, RESOURCES, verifyFacts(cluster))
     await probeEditedConflist(cluster, transport, facts)
     return {node, transport, plan: planNode(cluster, node, facts, local, RESOURCES), facts}
   } catch (e) {
