@@ -8,7 +8,7 @@ import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import {type TransportFactory, defaultTransport} from '../transport/for-node.js'
 import {mapPool} from '../util/pool.js'
 import {VERSION} from '../version.js'
-import {planNode, summarize} from './planner.js'
+import {erroredPlan, planNode, summarize} from './planner.js'
 import {type NodeError, type NodePlan, PLAN_FORMAT_VERSION, type Plan} from './types.js'
 
 export interface PlanOptions {
@@ -40,7 +40,7 @@ export async function planOneNode(cluster: Cluster, node: NodeSpec, local: Local
     const plan = planNode(cluster, node, facts, local, resources)
     return {...plan, stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}, facts}
   } catch (e) {
-    return {name: node.name, address: node.address, factsDigest: '', changes: [], findings: [], error: nodeError(e), stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}}
+    return {...erroredPlan(node, nodeError(e)), stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}}
   } finally {
     await transport.close()
   }

@@ -12,7 +12,7 @@ import type {Action, Change, Finding, NodeError, NodePlan, Summary} from './type
  */
 export function planNode(cluster: Cluster, node: NodeSpec, facts: NodeFacts, local: LocalFacts, resources: readonly AnyResource[]): NodePlan {
   const wrong = wrongMachine(node, facts)
-  if (wrong) return {name: node.name, address: node.address, factsDigest: '', changes: [], findings: [], error: wrong}
+  if (wrong) return erroredPlan(node, wrong)
   const ctx: Context = {cluster, node, facts, local}
   const changes: Change[] = []
   const findings: Finding[] = []
@@ -70,6 +70,11 @@ function inverse(r: AnyResource, action: Action, before: unknown, after: unknown
   if (action === 'create') return r.steps('delete', after, null, ctx)
   if (action === 'delete') return r.steps('create', null, before, ctx)
   return r.steps('update', after, before, ctx)
+}
+
+/** A node that could not be planned: no changes, no findings, only the error. */
+export function erroredPlan(node: NodeSpec, error: NodeError): NodePlan {
+  return {name: node.name, address: node.address, factsDigest: '', changes: [], findings: [], error}
 }
 
 export function digest(value: unknown): string {

@@ -4,7 +4,7 @@ import {readNodeFacts} from '../facts/node.js'
 import type {NodeFacts} from '../facts/types.js'
 import {familyOf} from '../net/cidr.js'
 import {nodeError} from '../plan/make-plan.js'
-import {planNode} from '../plan/planner.js'
+import {erroredPlan, planNode} from '../plan/planner.js'
 import type {NodePlan} from '../plan/types.js'
 import {RESOURCES} from '../resources/index.js'
 import type {LocalFacts} from '../resources/resource.js'
@@ -34,7 +34,7 @@ export async function readNodeState(cluster: Cluster, node: NodeSpec, local: Loc
     await probeEditedConflist(cluster, transport, facts)
     return {node, transport, plan: planNode(cluster, node, facts, local, RESOURCES), facts}
   } catch (e) {
-    return {node, transport, plan: {name: node.name, address: node.address, factsDigest: '', changes: [], findings: [], error: nodeError(e)}}
+    return {node, transport, plan: erroredPlan(node, nodeError(e))}
   }
 }
 
