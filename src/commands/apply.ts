@@ -55,7 +55,7 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply)
-    const fileGiven = this.argv.some((a) => a === '-f' || a.startsWith('--file') || a.startsWith('-f'))
+    const fileGiven = this.argv.some((a) => a.startsWith('-f') || a.startsWith('--file'))
     if (args.planfile && fileGiven) throw new UsageError('give either -f FILE or a PLANFILE, not both')
     if (args.planfile && !isPlanFile(args.planfile)) {
       throw new UsageError(`${args.planfile} is not a plan file`, [`to apply a cluster file, use: netprov apply -f ${args.planfile}`])

@@ -4,11 +4,6 @@ import {quoteArgv} from '../transport/quote.js'
 import {type Transport, commandTimeoutMs} from '../transport/transport.js'
 import type {Fact} from './fact.js'
 
-export interface RawFacts {
-  values: Map<string, unknown>
-  roundTrips: number
-}
-
 /**
  * Every fact in ONE round trip: the commands run in a row, each framed by markers carrying a random
  * nonce (so no file content can forge a frame) and followed by its exit code.

@@ -1,7 +1,7 @@
 // The host-wide lab registry under LAB_ROOT: one entry per lab name (its dir, or a symlink to a --dir),
 // a lock that makes "is this name/subnet free? take it" atomic between concurrent `up`s, and the list of
 // mount points labs had to create on the host.
-import {lstat, mkdir, open, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, writeFile} from 'node:fs/promises'
+import {lstat, mkdir, open, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {LabProblem} from './errors.js'
 import {LAB_ROOT, defaultLabDir} from './names.js'
@@ -140,8 +140,4 @@ export async function releaseMountpoints(): Promise<string[]> {
   }
   await rm(MOUNTPOINTS, {force: true})
   return removed
-}
-
-export async function realDir(p: string): Promise<string> {
-  return realpath(p).catch(() => p)
 }
