@@ -9,6 +9,7 @@ import type {Change, Finding, NodeError, NodePlan} from '../plan/types.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import {commandTimeoutMs} from '../transport/transport.js'
 import type {Transport} from '../transport/transport.js'
+import {LOCK_DIR, STATE_DIR} from '../resources/markers.js'
 import {bootstrapArgv, buildProgram, parseOutcome, programChanges} from './script.js'
 import {confirmFirewall} from './firewall-confirm.js'
 
@@ -75,7 +76,7 @@ export async function applyNode(o: ApplyNodeOptions): Promise<NodeResult> {
       return result('stale', {error: {code: 'PLAN_STALE', message: `node ${o.node.name}: another netprov apply changed it since it was read; nothing was changed`, suggestions: ['run the command again: it will plan from the node\'s new state']}})
     }
     if (outcome.bootfail !== undefined) {
-      return result('failed', {error: {code: 'APPLY_FAILED', message: `node ${o.node.name}: the apply program could not start: ${outcome.bootfail}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}; nothing was changed`, suggestions: ['check that /var/lib/netprov and /run/netprov on the node are writable directories']}})
+      return result('failed', {error: {code: 'APPLY_FAILED', message: `node ${o.node.name}: the apply program could not start: ${outcome.bootfail}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}; nothing was changed`, suggestions: [`check that ${STATE_DIR} and ${LOCK_DIR} on the node are writable directories`]}})
     }
     if (!outcome.ok && outcome.failed === undefined) {
       // No failure marker: the program was cut off, not failed. It keeps running on the node (it ignores

@@ -3,6 +3,8 @@
 // netprov's sysctl file, containerd's config or the conflist would be overwritten by one resource
 // and "fixed" back by the other on every apply; a file under /proc or /sys writes kernel settings.
 import {posix} from 'node:path'
+import {LOCK_DIR, STATE_DIR} from '../resources/markers.js'
+import {MODULES_FILE, SYSCTL_FILE} from '../resources/sysctl-file.js'
 import {DEFAULTS, trimDir} from './defaults.js'
 import type {Diagnostics} from './diagnostics.js'
 import {type Path, toDisplay} from './paths.js'
@@ -10,17 +12,14 @@ import type {RawSpec} from './raw.js'
 
 type Kind = 'file' | 'dir'
 
-/**
- * What netprov writes on every node whatever the cluster file says. src/resources defines the same
- * paths (SYSCTL_FILE, MODULES_FILE, STATE_DIR, LOCK_DIR); a test keeps the two in step.
- */
+/** What netprov writes on every node whatever the cluster file says (the paths the resources use). */
 export const NETPROV_FILES: ReadonlyArray<{path: string; what: string}> = [
-  {path: '/etc/sysctl.d/99-netprov.conf', what: "netprov's own sysctl file"},
-  {path: '/etc/modules-load.d/netprov.conf', what: "netprov's own modules-load file"},
+  {path: SYSCTL_FILE, what: "netprov's own sysctl file"},
+  {path: MODULES_FILE, what: "netprov's own modules-load file"},
 ]
 export const NETPROV_STATE_DIRS: ReadonlyArray<{path: string; what: string}> = [
-  {path: '/var/lib/netprov', what: "netprov's own state directory"},
-  {path: '/run/netprov', what: "netprov's own lock and run directory"},
+  {path: STATE_DIR, what: "netprov's own state directory"},
+  {path: LOCK_DIR, what: "netprov's own lock and run directory"},
 ]
 /** Trees the kernel provides: nothing netprov writes belongs there. */
 const KERNEL_TREES: ReadonlyArray<{path: string; what: string}> = [
