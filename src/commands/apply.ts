@@ -65,20 +65,14 @@ Without a terminal (CI), --yes is required. Exit 0 when every node converged, 1 
     let plan = saved ? await refreshSavedPlan(cluster, saved, flags.node) : await makePlan(cluster, {nodes: flags.node})
     if (!flags.json) this.log(renderPlan(plan, {debug: flags.debug}))
     const pending = plan.summary.create + plan.summary.update + plan.summary.delete
-    if (pending === 0) {
-      // Nothing to change: no prompt and no round trip, but every node still gets its status.
-      const result = await applyPlan(cluster, plan, {progress: 'none'})
-      if (flags.json) this.printJson({ok: result.ok, plan: redactPlan(plan), nodes: result.nodes, summary: result.summary})
-      else if (!result.ok) this.log('\n' + renderApplyResult(result))
-      if (!result.ok) this.exit(1)
-      return
-    }
-    // The prompt can wait any time: read the nodes again and apply only to those still as shown.
-    if (!flags.yes) plan = await recheckAfterPrompt(cluster, plan, await this.confirm(plan.nodes.filter((n) => n.changes.length).length))
+    // Nothing to change: no prompt, no progress, no round trip, but every node still gets its status.
+    // Otherwise the prompt can wait any time: read the nodes again and apply only to those still as shown.
+    if (pending > 0 && !flags.yes) plan = await recheckAfterPrompt(cluster, plan, await this.confirm(plan.nodes.filter((n) => n.changes.length).length))
     const interactive = Boolean(process.stdout.isTTY) && !flags.json && !process.env.CI
-    const result = await applyPlan(cluster, plan, {lockWaitSeconds: flags['lock-timeout'], progress: flags.json ? 'none' : interactive ? 'tty' : 'lines'})
+    const progress = pending === 0 || flags.json ? 'none' : interactive ? 'tty' : 'lines'
+    const result = await applyPlan(cluster, plan, {lockWaitSeconds: flags['lock-timeout'], progress})
     if (flags.json) this.printJson({ok: result.ok, plan: redactPlan(plan), nodes: result.nodes, summary: result.summary})
-    else this.log('\n' + renderApplyResult(result))
+    else if (pending > 0 || !result.ok) this.log('\n' + renderApplyResult(result))
     if (!result.ok) this.exit(1)
   }
 
