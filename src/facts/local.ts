@@ -46,8 +46,20 @@ function pluginProblem(dir: string, path: string, archive: boolean): string | un
   return elf || head.subarray(0, 2).toString() === '#!' ? undefined : 'is not an executable (neither ELF nor a #! script)'
 }
 
-/** sha256 of each plugin in pluginSource (null = unusable, with the reason in `problems`), once per run. */
-export async function readLocalFacts(cluster: Cluster): Promise<LocalFacts> {
+const localCache = new Map<string, Promise<LocalFacts>>()
+
+/**
+ * sha256 of each plugin in pluginSource (null = unusable, with the reason in `problems`). Computed once
+ * per run: plan, the re-read after a prompt and apply all ask for the same source.
+ */
+export function readLocalFacts(cluster: Cluster): Promise<LocalFacts> {
+  const key = JSON.stringify([cluster.cni.pluginSource, cluster.cni.plugins])
+  let facts = localCache.get(key)
+  if (!facts) localCache.set(key, (facts = hashPlugins(cluster)))
+  return facts
+}
+
+async function hashPlugins(cluster: Cluster): Promise<LocalFacts> {
   const plugins: LocalFacts['plugins'] = {}
   const problems: Record<string, string> = {}
   const source = cluster.cni.pluginSource
