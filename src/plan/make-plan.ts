@@ -2,7 +2,6 @@ import type {Cluster, NodeSpec} from '../config/types.js'
 import {NetprovError, UsageError} from '../errors.js'
 import {readLocalFacts} from '../facts/local.js'
 import {readNodeFacts} from '../facts/node.js'
-import type {NodeFacts} from '../facts/types.js'
 import {RESOURCES} from '../resources/index.js'
 import type {AnyResource, LocalFacts} from '../resources/resource.js'
 import {type TransportFactory, defaultTransport} from '../transport/for-node.js'
@@ -31,14 +30,14 @@ export function nodeError(e: unknown): NodeError {
 }
 
 /** Reads one node (one round trip) and plans it. Errors are kept on the node, never thrown. */
-export async function planOneNode(cluster: Cluster, node: NodeSpec, local: LocalFacts, opts: PlanOptions = {}): Promise<NodePlan & {facts?: NodeFacts}> {
+export async function planOneNode(cluster: Cluster, node: NodeSpec, local: LocalFacts, opts: PlanOptions = {}): Promise<NodePlan> {
   const resources = opts.resources ?? RESOURCES
   const transport = (opts.transport ?? defaultTransport)(node)
   const t0 = performance.now()
   try {
     const facts = await readNodeFacts(transport, cluster, node, resources)
     const plan = planNode(cluster, node, facts, local, resources)
-    return {...plan, stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}, facts}
+    return {...plan, stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}}
   } catch (e) {
     return {...erroredPlan(node, nodeError(e)), stats: {roundTrips: transport.roundTrips, ms: Math.round(performance.now() - t0)}}
   } finally {
@@ -50,8 +49,7 @@ export async function makePlan(cluster: Cluster, opts: PlanOptions = {}): Promis
   const nodes = selectNodes(cluster, opts.nodes)
   const local = await readLocalFacts(cluster)
   const limit = Math.min(...nodes.map((n) => n.ssh.concurrency))
-  const planned = await mapPool(nodes, limit, (n) => planOneNode(cluster, n, local, opts))
-  const nodePlans = planned.map(({facts: _facts, ...p}) => p)
+  const nodePlans = await mapPool(nodes, limit, (n) => planOneNode(cluster, n, local, opts))
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     netprovVersion: VERSION,
